@@ -1,0 +1,175 @@
+"""Plots of the monogenic / polygenic chapter (paper §4.2, Figures 4 and 12).
+
+Pure functions: a :class:`~quanta.monogenic.curves.TokenClasses` (or a table derived from it) in, a
+matplotlib Figure out. Losses are drawn in bits, as in every figure of the paper; thresholds are
+stored in nats and converted here.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from quanta.monogenic.curves import LN2, TokenClasses
+from quanta.monogenic.gallery import KIND_COLOURS, Example
+from quanta.plots import PALETTE, subplots
+
+
+def _short(text: str, n: int = 14) -> str:
+    text = text.replace("\n", "↵").replace("\t", "⇥")
+    if not text.strip():
+        text = text.replace(" ", "␣") or "∅"
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def plot_gallery(classes: TokenClasses, examples: Sequence[Example], *, ncols: int = 3, axes=None):
+    """Small multiples: one token's loss (bits) against parameters per panel (Figures 4 and 12).
+
+    Each panel carries the example's letter and its target token (the HTML gallery shows the full
+    context under the same letter); dashed lines mark the monogenic thresholds.
+
+    Parameters
+    ----------
+    classes : TokenClasses
+    examples : sequence of Example
+    ncols : int
+        Panels per row.
+    axes : array of Axes, optional
+        At least ``len(examples)`` axes to draw into.
+    """
+    n = len(examples)
+    if n == 0:
+        raise ValueError("examples must hold at least one Example")
+    if axes is None:
+        nrows = -(-n // ncols)
+        fig, axes = subplots(nrows, min(ncols, n), figsize=(2.4 * min(ncols, n), 1.75 * nrows),
+                             squeeze=False, sharex=True)
+    else:
+        fig = np.ravel(axes)[0].figure
+    flat = np.ravel(axes)
+    cr = classes.criteria
+    for ax, e in zip(flat, examples):
+        y = classes.losses[e.index] / LN2
+        c = KIND_COLOURS.get(e.kind, PALETTE[0])
+        ax.plot(classes.sizes, y, "-o", color=c, ms=3, lw=1.4)
+        for v in (cr.mono_high, cr.mono_low):
+            ax.axhline(v / LN2, color="0.6", ls="--", lw=0.7)
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0, top=max(float(y.max()), cr.mono_high / LN2) * 1.12)
+        ax.text(0.03, 0.04, f"({e.label}) {e.kind}", transform=ax.transAxes, fontsize=7, color=c,
+                va="bottom")
+        if e.target:
+            ax.text(0.97, 0.96, f"“{_short(e.target)}”", transform=ax.transAxes, fontsize=7.5,
+                    ha="right", va="top", family="monospace")
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    ncol = np.shape(axes)[-1] if np.ndim(axes) == 2 else len(flat)
+    for k, ax in enumerate(flat[:n]):
+        if k % ncol == 0:
+            ax.set_ylabel("loss (bits)")
+        if k + ncol >= n:
+            ax.set_xlabel("parameters")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    return fig
+
+
+def plot_criteria(classes: TokenClasses, *, max_points: int = 20_000, seed: int = 0, ax=None):
+    """Every token's log-linear fit: slope (bits per e-fold) against R², criteria regions marked.
+
+    The polygenic box (slope below the threshold, R² above it) is shaded; monogenic tokens are drawn
+    on top in their own colour.
+    """
+    fig, ax = subplots(ax=ax)
+    rng = np.random.default_rng(seed)
+    t = classes.n_tokens
+    pick = rng.choice(t, size=min(t, max_points), replace=False) if t > max_points else np.arange(t)
+    mono = classes.monogenic[pick]
+    poly = classes.polygenic[pick]
+    slope = classes.slope[pick] / LN2
+    r2 = classes.r2[pick]
+    rest = ~(mono | poly)
+    ax.scatter(slope[rest], r2[rest], s=3, color="0.7", lw=0, label="neither", rasterized=True)
+    ax.scatter(slope[poly], r2[poly], s=5, color=KIND_COLOURS["polygenic"], lw=0, label="polygenic")
+    ax.scatter(slope[mono], r2[mono], s=9, color=KIND_COLOURS["monogenic"], lw=0, label="monogenic")
+    cr = classes.criteria
+    lo = min(float(slope.min()), cr.poly_slope / LN2) * 1.05 if slope.size else cr.poly_slope / LN2
+    ax.axvspan(lo, cr.poly_slope / LN2, ymin=cr.poly_r2, ymax=1.0, color=KIND_COLOURS["polygenic"],
+               alpha=0.12, lw=0)
+    ax.axvline(cr.poly_slope / LN2, color="0.4", ls="--", lw=0.8)
+    ax.axhline(cr.poly_r2, color="0.4", ls="--", lw=0.8)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("slope of loss vs ln N (bits per e-fold)")
+    ax.set_ylabel("R² of the log-linear fit")
+    ax.legend(loc="lower left", markerscale=2)
+    return fig
+
+
+def plot_score_distribution(by_corpus: Mapping[str, TokenClasses], *, bins: int = 25, ax=None):
+    """Histogram of breakthroughness per corpus, with the floor 1/(M−1) of each suite marked."""
+    if not by_corpus:
+        raise ValueError("by_corpus must hold at least one corpus")
+    fig, ax = subplots(ax=ax)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for k, (name, c) in enumerate(by_corpus.items()):
+        s = c.score[np.isfinite(c.score)]
+        col = PALETTE[k % len(PALETTE)]
+        ax.hist(s, bins=edges, density=True, histtype="step", lw=1.6, color=col,
+                label=f"{name} ({s.size:,} tokens)")
+        ax.axvline(1.0 / (c.sizes.size - 1), color=col, ls=":", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("breakthroughness (share of loss drop between two adjacent sizes)")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper center")
+    return fig
+
+
+def plot_group_shares(table, *, ax=None):
+    """Grouped bars per group (e.g. skill family): monogenic share, polygenic share, sharp share.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`quanta.monogenic.analysis.group_table`: index = group, columns
+        ``share_monogenic``, ``share_polygenic``, ``share_sharp``.
+    """
+    cols = [("share_monogenic", "monogenic", KIND_COLOURS["monogenic"]),
+            ("share_sharp", "breakthroughness > 1/2", KIND_COLOURS["sharpest"]),
+            ("share_polygenic", "polygenic", KIND_COLOURS["polygenic"])]
+    missing = [c for c, _, _ in cols if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks columns {missing}")
+    fig, ax = subplots(ax=ax, figsize=(5.2, 3.0))
+    x = np.arange(len(table))
+    w = 0.27
+    for k, (col, label, colour) in enumerate(cols):
+        ax.bar(x + (k - 1) * w, table[col].to_numpy(), width=w, color=colour, label=label)
+    ax.set_xticks(x, [str(i) for i in table.index], rotation=0)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of tokens")
+    ax.legend(loc="upper right", ncols=1)
+    return fig
+
+
+def plot_drop_vs_rank(table, *, ax=None):
+    """Size index of the largest loss drop against skill frequency rank (one point per skill).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`quanta.monogenic.analysis.skill_table`: columns ``rank``, ``median_gap``,
+        ``family``, ``n``.
+    """
+    fig, ax = subplots(ax=ax)
+    fams = list(dict.fromkeys(table["family"]))
+    rng = np.random.default_rng(0)
+    for k, f in enumerate(fams):
+        sub = table[table["family"] == f]
+        jitter = rng.uniform(-0.12, 0.12, len(sub))
+        ax.scatter(sub["rank"], sub["median_gap"] + 0.5 + jitter, s=10, color=PALETTE[k % len(PALETTE)],
+                   label=f, lw=0)
+    ax.set_xscale("log")
+    ax.set_xlabel("skill frequency rank")
+    ax.set_ylabel("largest drop between sizes (index + ½)")
+    ax.legend(loc="upper left", ncols=2, fontsize=7)
+    return fig
