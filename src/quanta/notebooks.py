@@ -202,3 +202,19 @@ def run_notebook(name: str, params: dict[str, Any] | None = None, *, scale: str 
 
 def available_chapters() -> list[str]:
     return [c for c in CHAPTERS if (notebooks_dir() / f"{c}.md").is_file()]
+
+
+def glued(executed) -> dict[str, str]:
+    """Values glued with ``myst_nb.glue`` in an executed notebook (path or NotebookNode): name -> text."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4) if isinstance(executed, (str, Path)) else executed
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            sb = o.get("metadata", {}).get("scrapbook")
+            if sb:
+                data = o.get("data", {})
+                prefix = sb.get("mime_prefix", "")
+                out[sb["name"]] = data.get(prefix + "text/plain", data.get("text/plain"))
+    return out
