@@ -135,9 +135,15 @@ def test_rescaled_criteria_scale_with_the_suite():
     assert cr.poly_slope == pytest.approx(-0.3 * 0.2 / -mc.paper_loss_scale()["slope"])
 
 
-def test_rescaling_needs_an_improving_suite():
-    with pytest.raises(ValueError, match="decrease"):
-        mc.rescaled_criteria(np.tile(np.linspace(1, 2, 6), (3, 1)), SIZES)
+def test_rescaling_a_suite_that_does_not_improve_uses_the_loss_level():
+    mean = np.asarray(mc.PAPER_MEAN_LOSS_BITS) * mc.LN2
+    flat = np.full((2, 7), mean[0])
+    cr = mc.rescaled_criteria(flat, mc.PAPER_SIZES)
+    assert cr.source == "rescaled (level only)"
+    assert cr.poly_slope == pytest.approx(mc.PAPER_POLY_SLOPE_NATS)
+    assert cr.mono_high == pytest.approx(mc.PAPER_MONO_HIGH_NATS)
+    with pytest.raises(ValueError, match="positive"):
+        mc.rescaled_criteria(np.zeros((2, 7)), mc.PAPER_SIZES)
 
 
 def test_summary_counts(synthetic):

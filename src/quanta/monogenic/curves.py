@@ -17,11 +17,14 @@ by increasing size), ``sizes`` is ``(M,)`` non-embedding parameter counts.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from quanta.validate import check_float, check_int
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "LN2", "PAPER_MONO_HIGH_NATS", "PAPER_MONO_LOW_NATS", "PAPER_POLY_SLOPE_NATS", "PAPER_POLY_R2",
@@ -153,26 +156,36 @@ def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None) -> Cr
     Returns
     -------
     Criteria
-        With ``source="rescaled"``.
+        With ``source="rescaled"``. If the suite's mean loss does not decrease with size (an undertrained pipeline check), the
+        slope and the drop are scaled by the loss level of the smallest model instead and ``source``
+        says ``"rescaled (level only)"``.
 
     Raises
     ------
     ValueError
-        If the suite's mean loss does not decrease with size (there is no scale to translate to).
+        If a mean loss is not positive.
     """
     reference = paper_criteria() if reference is None else reference
     ours, paper = suite_loss_scale(losses, sizes), paper_loss_scale()
-    if not (ours["slope"] < 0 and ours["drop"] > 0 and ours["last"] > 0):
-        raise ValueError(
-            "losses: the suite's mean loss must decrease with model size to rescale the criteria, got "
-            f"mean-loss slope {ours['slope']:.4g} nats per e-fold and drop {ours['drop']:.4g} nats")
+    if not (ours["first"] > 0 and ours["last"] > 0):
+        raise ValueError("losses: the suite's mean loss must be positive to rescale the criteria, got "
+                         f"{ours['first']:.4g} (smallest model) and {ours['last']:.4g} (largest)")
+    if ours["slope"] < 0 and ours["drop"] > 0:
+        slope_factor, drop, source = ours["slope"] / paper["slope"], ours["drop"], "rescaled"
+    else:
+        # an undertrained suite whose mean loss does not improve with size has no slope scale:
+        # fall back to the loss level of the smallest model for the slope and the drop
+        log.warning("mean loss does not decrease with size (slope %.3g nats per e-fold); rescaling the "
+                    "polygenic slope by the loss level only", ours["slope"])
+        slope_factor = ours["first"] / paper["first"]
+        drop, source = reference.min_drop * slope_factor, "rescaled (level only)"
     return dataclasses.replace(
         reference,
         mono_high=reference.mono_high * ours["first"] / paper["first"],
         mono_low=reference.mono_low * ours["last"] / paper["last"],
-        poly_slope=reference.poly_slope * ours["slope"] / paper["slope"],
-        min_drop=ours["drop"],
-        source="rescaled",
+        poly_slope=reference.poly_slope * slope_factor,
+        min_drop=drop,
+        source=source,
     )
 
 

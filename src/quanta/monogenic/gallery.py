@@ -11,6 +11,7 @@ curve, its numbers, and the escaped context with the target token marked.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -42,6 +43,8 @@ class Example:
         Row of the token in the loss array.
     left, target, right : str
         Decoded context before the token, the token, and the text after it.
+    note : str
+        Extra line for the gallery table (e.g. the planted skill that predicts the token).
     """
 
     label: str
@@ -50,6 +53,7 @@ class Example:
     left: str = ""
     target: str = ""
     right: str = ""
+    note: str = ""
 
 
 def select_examples(classes: TokenClasses, *, n_monogenic: int = 3, n_polygenic: int = 3,
@@ -157,7 +161,8 @@ def attach_contexts(examples: Sequence[Example], contexts: Sequence[tuple[str, s
     """Return the examples with their (left, target, right) context text filled in."""
     if len(examples) != len(contexts):
         raise ValueError(f"contexts must have one entry per example ({len(examples)}), got {len(contexts)}")
-    return [Example(e.label, e.kind, e.index, *map(str, c)) for e, c in zip(examples, contexts)]
+    return [dataclasses.replace(e, left=str(c[0]), target=str(c[1]), right=str(c[2]))
+            for e, c in zip(examples, contexts)]
 
 
 def _visible(target: str) -> str:
@@ -227,8 +232,9 @@ def _describe(classes: TokenClasses, e: Example) -> str:
         what = "polygenic"
     else:
         what = "smoothest (criterion not met)"
+    note = f"<br/>{html.escape(e.note)}" if e.note else ""
     return (f"<b>({e.label})</b> {html.escape(what)}<br/>slope {classes.slope[i]:.2f} nats/e-fold, "
-            f"R² {classes.r2[i]:.3f}<br/>breakthroughness {classes.score[i]:.2f}")
+            f"R² {classes.r2[i]:.3f}<br/>breakthroughness {classes.score[i]:.2f}{note}")
 
 
 def gallery_html(classes: TokenClasses, examples: Sequence[Example], *, caption: str = "") -> str:

@@ -105,6 +105,26 @@ def plot_criteria(classes: TokenClasses, *, max_points: int = 20_000, seed: int 
     return fig
 
 
+def plot_criteria_by_corpus(by_corpus: Mapping[str, TokenClasses], *, max_points: int = 20_000,
+                            seed: int = 0, axes=None):
+    """:func:`plot_criteria` side by side, one panel per corpus (named inside the panel)."""
+    if not by_corpus:
+        raise ValueError("by_corpus must hold at least one corpus")
+    n = len(by_corpus)
+    if axes is None:
+        fig, axes = subplots(1, n, figsize=(4.0 * n, 3.0), squeeze=False, sharey=True)
+    else:
+        fig = np.ravel(axes)[0].figure
+    for ax, (name, c) in zip(np.ravel(axes), by_corpus.items()):
+        plot_criteria(c, max_points=max_points, seed=seed, ax=ax)
+        ax.text(0.98, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=8)
+    for ax in np.ravel(axes)[1:]:
+        ax.set_ylabel("")
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    return fig
+
+
 def plot_score_distribution(by_corpus: Mapping[str, TokenClasses], *, bins: int = 25, ax=None):
     """Histogram of breakthroughness per corpus, with the floor 1/(M−1) of each suite marked."""
     if not by_corpus:
