@@ -357,7 +357,7 @@ def emergence(cfg: TheoryConfig, alpha: float | None = None, track: int = 12) ->
     """
     alpha = cfg.alphas[len(cfg.alphas) // 2] if alpha is None else _check_alpha(alpha)
     check_int("track", track, min=1, max=cfg.k_max)
-    dense = replace(cfg, batch=1, s_grid=(1, cfg.s_grid[1] * cfg.batch, 150))
+    dense = replace(cfg, batch=1, s_grid=(1, cfg.s_grid[1], 150))
     out = simulate_step_scaling(dense, alpha, 0, track=track)
     out["p"] = zipf_probs(alpha, np.arange(1, track + 1))
     out["alpha"] = np.float64(alpha)

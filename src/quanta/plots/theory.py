@@ -96,5 +96,5 @@ def plot_emergence(em, *, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("step S")
     ax.set_ylabel("loss (nats)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
     return fig
