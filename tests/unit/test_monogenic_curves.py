@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from quanta.monogenic import curves as mc
+import quanta.monogenic as mc
 
 SIZES = np.geomspace(2e4, 6e6, 6)  # a geometric ladder of 6 models (2.5 decades)
 

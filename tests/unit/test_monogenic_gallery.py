@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from quanta.monogenic import curves as mc
-from quanta.monogenic import gallery as mg
+import quanta.monogenic as mc
+from quanta.monogenic import gallery as mg  # noqa: E402
 
 SIZES = np.geomspace(2e4, 6e6, 6)
 

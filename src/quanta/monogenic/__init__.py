@@ -1,6 +1,7 @@
 """Monogenic vs polygenic tokens (paper §4.2, Figures 4 and 12).
 
-:mod:`~quanta.monogenic.curves` holds the criteria and the breakthroughness score,
+:mod:`~quanta.monogenic.curves` holds the per-token curve operations and the breakthroughness
+score, :mod:`~quanta.monogenic.criteria` the paper's criteria, their rescaling and the classification,
 :mod:`~quanta.monogenic.gallery` the gallery of curves beside their contexts, and
 :mod:`~quanta.monogenic.analysis` runs both on the suites of :mod:`quanta.lm` and checks them against
 the planted skills.
@@ -10,6 +11,7 @@ from quanta.monogenic.analysis import (CORPORA, CRITERIA_MODES, UNLABELLED, Corp
                                        MonogenicConfig, analyze, comparison_rows, confusion, criteria_for,
                                        criteria_table, group_table, preset, rank_correlation, run,
                                        run_corpus, skill_note, skill_table, suite_config, synthetic_check)
+from quanta.monogenic.criteria import *  # noqa: F401,F403
 from quanta.monogenic.curves import *  # noqa: F401,F403
 from quanta.monogenic.gallery import (Example, attach_contexts, context_parts, curve_svg,  # noqa: F401
                                       gallery_html, select_examples)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from quanta.monogenic.curves import Criteria, TokenClasses, classify, paper_criteria, rescaled_criteria
+from quanta.monogenic.criteria import Criteria, TokenClasses, classify, paper_criteria, rescaled_criteria
 from quanta.validate import check_choice, check_int, check_scale
 
 CRITERIA_MODES = ("rescaled", "paper")
@@ -305,7 +305,8 @@ def synthetic_check(cfg: MonogenicConfig, *, n_per_kind: int = 200) -> dict:
     dict
         ``classes`` (TokenClasses), ``kind`` (true kinds, shape (T,)) and ``table`` (:func:`confusion`).
     """
-    from quanta.monogenic.curves import PAPER_SIZES, synthetic_curves
+    from quanta.monogenic.criteria import PAPER_SIZES
+    from quanta.monogenic.curves import synthetic_curves
 
     if not isinstance(cfg, MonogenicConfig):
         raise TypeError(f"cfg must be a MonogenicConfig, got {type(cfg).__name__}")
@@ -340,7 +341,7 @@ def criteria_table(by_corpus: dict) -> pd.DataFrame:
 
 def comparison_rows(by_corpus: dict[str, CorpusAnalysis]) -> list[dict]:
     """Rows for :func:`quanta.report.comparison_table`: our suites beside the paper's Pythia setting."""
-    from quanta.monogenic.curves import PAPER_SIZES, paper_loss_scale, suite_loss_scale, summary
+    from quanta.monogenic.criteria import PAPER_SIZES, paper_loss_scale, suite_loss_scale, summary
 
     def ours(f):
         return {f"ours ({k})": f(a) for k, a in by_corpus.items()}

@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from quanta.monogenic.curves import LN2, TokenClasses
+from quanta.monogenic.criteria import TokenClasses
+from quanta.monogenic.curves import LN2
 from quanta.validate import check_int
 
 #: Background of the highlighted target token (a light, colour-blind safe orange).

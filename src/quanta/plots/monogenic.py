@@ -11,7 +11,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from quanta.monogenic.curves import LN2, TokenClasses
+from quanta.monogenic.criteria import TokenClasses
+from quanta.monogenic.curves import LN2
 from quanta.monogenic.gallery import KIND_COLOURS, Example
 from quanta.plots import PALETTE, subplots
 

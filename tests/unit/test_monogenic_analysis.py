@@ -1,0 +1,103 @@
+"""Group tables, skill tables and the ground-truth check on a synthetic planted suite."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quanta import monogenic as mono
+
+SIZES = np.geomspace(1e4, 3e6, 6)
+
+
+def planted_like(seed=0, n_skills=40, tokens_per_skill=12, n_unlabelled=300):
+    """Skills learned in frequency order: skill k's tokens step down at size index 1 + k // 8;
+    unlabelled tokens are irreducible noise."""
+    rng = np.random.default_rng(seed)
+    m = SIZES.size
+    skills = np.repeat(np.arange(n_skills), tokens_per_skill)
+    drop = 1 + skills // 8  # 1 … 5
+    labelled = np.where(np.arange(m)[None, :] < drop[:, None], 6.5, 0.05)
+    labelled = labelled + 0.03 * rng.standard_normal(labelled.shape)
+    noise = 3.0 + 0.4 * rng.standard_normal((n_unlabelled, m))
+    losses = np.clip(np.vstack([labelled, noise]), 0, None)
+    labels = np.concatenate([skills, np.full(n_unlabelled, -1)])
+    family = np.array(["fact", "count"])[np.arange(n_skills) % 2]
+    return losses, labels, family
+
+
+def test_ground_truth_recovered_on_a_planted_like_suite():
+    losses, labels, family = planted_like()
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    groups = np.where(labels >= 0, family[np.maximum(labels, 0)], mono.UNLABELLED)
+    tab = mono.group_table(c, groups, order=["fact", "count", mono.UNLABELLED, "absent"])
+    assert list(tab.index) == ["fact", "count", mono.UNLABELLED]
+    assert tab.loc["fact", "share_monogenic"] == 1.0 and tab.loc["count", "share_sharp"] == 1.0
+    assert tab.loc[mono.UNLABELLED, "share_monogenic"] == 0.0
+    assert tab.loc[mono.UNLABELLED, "share_polygenic"] == 0.0
+    assert tab["n"].sum() == len(labels)
+    sk = mono.skill_table(c, labels, family, min_tokens=5)
+    assert len(sk) == 40 and (sk["agreement"] == 1.0).all()
+    assert (sk["median_gap"].to_numpy() == np.arange(40) // 8).all()  # gap m = drop index − 1
+    assert mono.rank_correlation(sk) > 0.9
+
+
+def test_shuffled_labels_destroy_the_rank_signal():
+    losses, labels, family = planted_like(seed=1)
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    rng = np.random.default_rng(0)
+    lab = labels.copy()
+    lab[lab >= 0] = rng.permutation(lab[lab >= 0])
+    sk = mono.skill_table(c, lab, family, min_tokens=5)
+    assert sk["agreement"].median() < 0.6
+    assert abs(mono.rank_correlation(sk)) < 0.4
+
+
+def test_group_table_shares_match_a_naive_count():
+    losses, kind = mono.synthetic_curves(SIZES, n_per_kind=50, seed=2)
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    tab = mono.group_table(c, kind)
+    for k in ("step", "powerlaw", "noise"):
+        sel = kind == k
+        assert tab.loc[k, "share_monogenic"] == pytest.approx(c.monogenic[sel].mean())
+        sharp = np.isfinite(c.score[sel]) & (np.nan_to_num(c.score[sel]) > 0.5)
+        assert tab.loc[k, "share_sharp"] == pytest.approx(sharp.mean())
+
+
+def test_confusion_and_synthetic_check():
+    out = mono.synthetic_check(mono.preset("smoke"), n_per_kind=50)
+    tab = out["table"]
+    assert tab.loc["step", "monogenic"] == 50 and tab.loc["powerlaw", "polygenic"] == 50
+    assert tab.loc["noise", "neither"] == 50 and int(tab.to_numpy().sum()) == 150
+
+
+def test_criteria_table_lists_paper_and_suites():
+    losses, _ = mono.synthetic_curves(SIZES, n_per_kind=30)
+    c = mono.analyze(losses, SIZES, "rescaled")
+    tab = mono.criteria_table({"synthetic": c})
+    assert list(tab.columns) == ["paper (Pythia)", "synthetic"]
+    assert tab.iloc[0, 0] == 5.0 and tab.iloc[0, 1] == pytest.approx(c.criteria.mono_high, abs=1e-3)
+    assert mono.analyze(losses, SIZES, "paper").criteria == mono.paper_criteria()
+
+
+def test_rank_correlation_degenerate_cases():
+    assert np.isnan(mono.rank_correlation(pd.DataFrame({"rank": [1, 2], "median_gap": [0, 1]})))
+    assert np.isnan(mono.rank_correlation(pd.DataFrame({"rank": [1, 2, 3], "median_gap": [1, 1, 1]})))
+
+
+def test_bad_config_and_inputs():
+    with pytest.raises(ValueError, match="scale"):
+        mono.preset("huge")
+    with pytest.raises(ValueError, match="criteria"):
+        mono.preset("small", criteria="strict")
+    with pytest.raises(TypeError, match="unknown"):
+        mono.preset("small", n_gallery=3)
+    with pytest.raises(ValueError, match="corpus"):
+        mono.suite_config("wikipedia", "small")
+    losses, _ = mono.synthetic_curves(SIZES, n_per_kind=5)
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    with pytest.raises(ValueError, match="groups"):
+        mono.group_table(c, np.zeros(3))
+    with pytest.raises(ValueError, match="skill_family"):
+        mono.skill_table(c, np.full(c.n_tokens, 7), np.array(["fact"]))
+    with pytest.raises(TypeError, match="cfg"):
+        mono.run_corpus({"scale": "small"}, "planted")
