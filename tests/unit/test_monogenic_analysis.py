@@ -68,6 +68,7 @@ def test_confusion_and_synthetic_check():
     tab = out["table"]
     assert tab.loc["step", "monogenic"] == 50 and tab.loc["powerlaw", "polygenic"] == 50
     assert tab.loc["noise", "neither"] == 50 and int(tab.to_numpy().sum()) == 150
+    assert out["accuracy"] == 1.0
 
 
 def test_criteria_table_lists_paper_and_suites():

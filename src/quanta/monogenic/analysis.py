@@ -303,7 +303,8 @@ def synthetic_check(cfg: MonogenicConfig, *, n_per_kind: int = 200) -> dict:
     Returns
     -------
     dict
-        ``classes`` (TokenClasses), ``kind`` (true kinds, shape (T,)) and ``table`` (:func:`confusion`).
+        ``classes`` (TokenClasses), ``kind`` (true kinds, shape (T,)), ``table`` (:func:`confusion`)
+        and ``accuracy`` (share of steps classed monogenic, declines polygenic, noise neither).
     """
     from quanta.monogenic.criteria import PAPER_SIZES
     from quanta.monogenic.curves import synthetic_curves
@@ -312,7 +313,9 @@ def synthetic_check(cfg: MonogenicConfig, *, n_per_kind: int = 200) -> dict:
         raise TypeError(f"cfg must be a MonogenicConfig, got {type(cfg).__name__}")
     losses, kind = synthetic_curves(PAPER_SIZES, n_per_kind=n_per_kind, seed=cfg.seed)
     classes = classify(losses, PAPER_SIZES, paper_criteria())
-    return {"classes": classes, "kind": kind, "table": confusion(classes, kind)}
+    expected = np.array([{"step": "monogenic", "powerlaw": "polygenic", "noise": "neither"}[k] for k in kind])
+    accuracy = float((classes.kind() == expected).mean())
+    return {"classes": classes, "kind": kind, "table": confusion(classes, kind), "accuracy": accuracy}
 
 
 def confusion(classes: TokenClasses, truth) -> pd.DataFrame:

@@ -1,0 +1,57 @@
+"""The monogenic chapter at smoke scale, through the runner: figures, gallery HTML, glued numbers.
+
+The suites' per-token losses come from the shared result cache (the LLM-losses chapter trains the
+same smoke suites), so only the figure folder is private to the test.
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from quanta.notebooks import glued, run_notebook
+
+FIGURES = ("gallery-stdlib", "gallery-planted", "criteria", "breakthroughness", "families", "drop-rank")
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    figs = tmp_path_factory.mktemp("figures")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("QUANTA_FIGURES", str(figs))
+    try:
+        out = run_notebook("monogenic", scale="smoke", output=figs / "monogenic.ipynb")
+    finally:
+        mp.undo()
+    return nbformat.read(out, as_version=4), figs
+
+
+def test_figures_have_files_and_sidecars(executed):
+    nb, figs = executed
+    assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
+    for slug in FIGURES:
+        side = json.loads((figs / f"fig-monogenic-{slug}.json").read_text())
+        assert side["notebook_parameters"]["scale"] == "smoke"
+        for name, digest in side["files"].items():
+            assert (figs / name).stat().st_size > 1000 and len(digest) == 64
+
+
+def test_two_galleries_with_highlighted_contexts(executed):
+    nb, _ = executed
+    html = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {}) and "quanta-gallery" in o["data"]["text/html"]]
+    assert len(html) == 2
+    for h in html:
+        assert h.count("<mark") == h.count("<svg") == h.count("<tr>") >= 2
+    assert "ground truth: " in html[1]  # planted examples name their skill
+
+
+def test_glued_numbers_in_range(executed):
+    nb, _ = executed
+    g = {k: v.strip("'\"") for k, v in glued(nb).items()}
+    assert float(g["mono_synthetic_accuracy"]) == 100.0
+    for corpus in ("python_stdlib", "planted"):
+        assert int(g[f"mono_{corpus}_models"]) >= 3 and int(g[f"mono_{corpus}_tokens"]) > 100
+        for k in ("share_mono", "share_poly", "share_sharp"):
+            assert 0.0 <= float(g[f"mono_{corpus}_{k}"]) <= 100.0
+    assert g["mono_family_sharpest"] in ("fact", "count", "copy", "bracket", "modular", "parity")
