@@ -60,6 +60,11 @@ def test_context_parts_cut_and_mark_truncation():
     assert mg.context_parts(ids, 2, decode, before=5, after=30) == ("ab", "c", "defghijklmnopqrstuvwxyz")
     with pytest.raises(ValueError, match="position"):
         mg.context_parts(ids, 26, decode)
+    # a word-level decoder joins tokens with spaces: the pieces keep them
+    words = lambda xs: " ".join(f"w{i}" for i in xs)  # noqa: E731
+    left, target, right = mg.context_parts(ids, 5, words, before=2, after=1)
+    assert (left, target, right) == ("…w3 w4", " w5", " w6…")
+    assert left + target + right == "…" + words(ids[3:7]) + "…"
 
 
 def test_gallery_html_escapes_and_highlights(classes):

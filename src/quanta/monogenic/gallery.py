@@ -147,14 +147,14 @@ def context_parts(ids: Sequence[int], position: int, decode: Callable[[list[int]
     check_int("before", before, min=0)
     check_int("after", after, min=0)
     ids = [int(t) for t in ids]
-    start = max(0, position - before)
+    start, stop = max(0, position - before), min(len(ids), position + 1 + after)
+    # decode growing prefixes so the pieces keep the spacing the tokenizer puts between tokens
     left = decode(ids[start:position])
-    if start > 0:
-        left = "…" + left
-    right = decode(ids[position + 1:position + 1 + after])
-    if position + 1 + after < len(ids):
-        right = right + "…"
-    return left, decode([ids[position]]), right
+    upto = decode(ids[start:position + 1])
+    whole = decode(ids[start:stop])
+    target = upto[len(left):] if upto.startswith(left) else decode([ids[position]])
+    right = whole[len(upto):] if whole.startswith(upto) else decode(ids[position + 1:stop])
+    return ("…" if start > 0 else "") + left, target, right + ("…" if stop < len(ids) else "")
 
 
 def attach_contexts(examples: Sequence[Example], contexts: Sequence[tuple[str, str, str]]
