@@ -28,6 +28,8 @@ __all__ = [
     "load_scaling_laws",
     "predicted_alpha_d",
     "exponents_across_studies",
+    "summary",
+    "PAPER_READING",
 ]
 
 #: sha256 of the packaged ``scaling-laws.csv`` (byte-identical to the authors' code release).
@@ -80,6 +82,17 @@ SELECTIONS: tuple[Selection, ...] = (
     Selection("Ardalani et al. 2022", "Understanding Scaling Laws for Recommendation Models",
               (122, 123), "pair-swapped"),
 )
+
+#: Axis window of the paper's Figure 18 (both axes, linear; SPEC §6).
+FIGURE_WINDOW = (0.01, 1.2)
+
+#: The paper's reading of its Figure 18 (appendix E; SPEC §6), quoted in the comparison table.
+PAPER_READING = {
+    "rosenfeld_below_identity": "most Rosenfeld et al. points lie below α_D = α_N",
+    "chinchilla_closer_to": "Chinchilla is slightly closer to the model than to α_D = α_N",
+    "ardalani": "Ardalani et al. lies outside the plotted window",
+    "verdict": "too noisy to confirm or refute the model",
+}
 
 # Spelling fixes for the task names shown in tables (the table itself is left untouched).
 _TASK_FIXES = {"Airfract": "Aircraft", "UFC101": "UCF101"}
@@ -225,5 +238,39 @@ def exponents_across_studies(frame: pd.DataFrame | None = None, *,
                 "residual_model", "residual_identity", "closer_to", "in_window", "axes_swapped"]]
 
 
-#: Axis window of the paper's Figure 18 (both axes, linear).
-FIGURE_WINDOW = (0.01, 1.2)
+
+
+def summary(points: pd.DataFrame) -> dict:
+    """Counts and errors of the two candidate relations over the points inside the figure window.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        From :func:`exponents_across_studies`.
+
+    Returns
+    -------
+    dict
+        ``n_points``, ``n_in_window``; over in-window points: ``n_below_identity`` (α_D < α_N),
+        ``n_closer_to_model``, ``rmse_model`` and ``rmse_identity`` (root mean square of α_D minus
+        each relation), ``spearman`` (rank correlation of α_N and α_D); ``rosenfeld_below_identity``
+        and ``rosenfeld_n`` (the nine Rosenfeld et al. tasks).
+    """
+    from scipy.stats import spearmanr
+
+    need = {"study", "alpha_n", "alpha_d", "residual_model", "residual_identity", "in_window"}
+    if not isinstance(points, pd.DataFrame) or not need <= set(points.columns):
+        raise TypeError("points must be the DataFrame returned by exponents_across_studies()")
+    w = points[points["in_window"]]
+    ros = w[w["study"] == SELECTIONS[0].study]
+    return {
+        "n_points": int(len(points)),
+        "n_in_window": int(len(w)),
+        "n_below_identity": int((w["alpha_d"] < w["alpha_n"]).sum()),
+        "n_closer_to_model": int((w["residual_model"].abs() < w["residual_identity"].abs()).sum()),
+        "rmse_model": float(np.sqrt((w["residual_model"] ** 2).mean())),
+        "rmse_identity": float(np.sqrt((w["residual_identity"] ** 2).mean())),
+        "spearman": float(spearmanr(w["alpha_n"], w["alpha_d"]).statistic),
+        "rosenfeld_below_identity": int((ros["alpha_d"] < ros["alpha_n"]).sum()),
+        "rosenfeld_n": int(len(ros)),
+    }
