@@ -1,0 +1,581 @@
+"""Appendix D.2 of the paper: a toy model of the bias of exponents measured from clusters.
+
+QDG (paper Section 5) estimates the Zipf exponent of the quanta from the rank-frequency curve of
+cluster sizes, taking the *envelope* of the curves obtained with several numbers of clusters k.
+Whether that envelope has the slope of the true subtask frequencies is not obvious: clustering
+merges small subtasks, splits big ones and is thrown off by noisy gradients. The paper probes this
+with a toy whose ground truth is known: subtask i contributes n_i = ⌊A / i^α⌋ points (so the planted
+rank-frequency exponent is α itself), drawn from a Gaussian N(m_i, σ² I_d) around a random mean
+m_i ~ N(0, I_d); points are compared with the similarity 1 + x̂·ŷ and clustered spectrally. Figure 16
+sweeps the dimension d, the noise σ and k; Figure 17 plots the envelope exponent against the true α,
+which correlate but with errors of about 0.2. The paper stops there. We go one step further
+(:func:`calibrate`, an inverse regression): fit the measured exponent against the true α over seeds
+and invert the line, which turns an exponent measured from clusters into a bias-corrected estimate
+of the true exponent, with an interval.
+
+Sizes here are rank-frequency exponents (the paper's "α" of the toy), i.e. α+1 in the quantization
+model's notation: an envelope slope of −1.24 corresponds to a quanta exponent α = 0.24.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+import scipy.stats
+
+from .cache import memo
+from .fitting import envelope, fit_rank_frequency, rank_frequency
+from .progress import progress
+from .validate import check_float, check_int, check_scale
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ToyClusters", "SweepConfig", "SlopeConfig", "ToyConfig", "preset", "cluster_sizes",
+    "sample_clusters", "similarity", "spectral_labels", "run_sweep", "run_slopes", "sweep",
+    "slopes", "Calibration", "CorrectedExponent", "calibrate",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# configurations
+
+
+def _check_tuple(name, values, check, **bounds):
+    if not isinstance(values, tuple) or not values:
+        raise TypeError(f"{name}={values!r} must be a non-empty tuple")
+    return tuple(check(f"{name}[{i}]", v, **bounds) for i, v in enumerate(values))
+
+
+@dataclass(frozen=True)
+class ToyClusters:
+    """One draw of the toy model (SPEC §5, D.2).
+
+    Parameters
+    ----------
+    n_subtasks : int
+        Number of subtasks N (paper: 1000).
+    amplitude : float
+        A in n_i = ⌊A / i^α⌋ (paper: 1000).
+    alpha : float
+        Planted rank-frequency exponent α (> 0).
+    dim : int
+        Embedding dimension d.
+    sigma : float
+        Within-subtask noise σ (≥ 0).
+    seed : int
+        Seed of the means and of the noise.
+    """
+
+    n_subtasks: int = 1000
+    amplitude: float = 1000.0
+    alpha: float = 1.0
+    dim: int = 1000
+    sigma: float = 2.0
+    seed: int = 0
+
+    def __post_init__(self):
+        check_int("n_subtasks", self.n_subtasks, min=1)
+        check_float("amplitude", self.amplitude, min=1.0)
+        check_float("alpha", self.alpha, min=0.0, min_inclusive=False)
+        check_int("dim", self.dim, min=1)
+        check_float("sigma", self.sigma, min=0.0)
+        check_int("seed", self.seed, min=0)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Planted cluster sizes n_i, shape (n_subtasks,) (zeros kept)."""
+        return cluster_sizes(self.n_subtasks, self.amplitude, self.alpha)
+
+    @property
+    def n_points(self) -> int:
+        return int(self.sizes.sum())
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """The d × σ × k sweep of the paper's Figure 16 at fixed α (one draw per (d, σ))."""
+
+    n_subtasks: int = 1000
+    amplitude: float = 1000.0
+    alpha: float = 1.0
+    dims: tuple = (30, 100, 1000)
+    sigmas: tuple = (0.0, 0.5, 2.0)
+    ks: tuple = (100, 200, 500)
+    n_init: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        ToyClusters(self.n_subtasks, self.amplitude, self.alpha, 1, 0.0, self.seed)
+        _check_tuple("dims", self.dims, check_int, min=1)
+        _check_tuple("sigmas", self.sigmas, check_float, min=0.0)
+        _check_tuple("ks", self.ks, check_int, min=2)
+        check_int("n_init", self.n_init, min=1)
+
+
+@dataclass(frozen=True)
+class SlopeConfig:
+    """Envelope exponent against the true α (the paper's Figure 17), repeated over seeds.
+
+    ``rank_min``..``rank_max`` (1-based, inclusive) is the rank range of the envelope fit; the
+    paper does not state the k list or the fit range of its Figure 17 (SPEC §5: UNCONFIRMED).
+    """
+
+    n_subtasks: int = 1000
+    amplitude: float = 1000.0
+    dim: int = 1000
+    sigma: float = 2.0
+    alphas: tuple = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+    ks: tuple = (50, 100, 200, 300, 400, 500)
+    rank_min: int = 10
+    rank_max: int = 200
+    n_seeds: int = 5
+    n_init: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        ToyClusters(self.n_subtasks, self.amplitude, 1.0, self.dim, self.sigma, self.seed)
+        _check_tuple("alphas", self.alphas, check_float, min=0.0, min_inclusive=False)
+        if len(set(self.alphas)) < 2:
+            raise ValueError(f"alphas={self.alphas!r} must hold at least two distinct values")
+        _check_tuple("ks", self.ks, check_int, min=2)
+        check_int("rank_min", self.rank_min, min=1)
+        check_int("rank_max", self.rank_max, min=self.rank_min + 2)
+        if self.rank_max > max(self.ks):
+            raise ValueError(f"rank_max={self.rank_max} exceeds the largest k ({max(self.ks)}); "
+                             "the envelope has no ranks beyond it")
+        check_int("n_seeds", self.n_seeds, min=1)
+        check_int("n_init", self.n_init, min=1)
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """Everything appendix D.2 runs at one scale."""
+
+    scale: str
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    slopes: SlopeConfig = field(default_factory=SlopeConfig)
+
+
+def preset(scale: str = "small", *, seed: int = 0) -> ToyConfig:
+    """Named configurations of the toy model.
+
+    ``paper``: the paper's sizes (N = A = 1000, d ∈ {30, 100, 1000}, σ ∈ {0, 0.5, 2}, k ∈ {100, 200,
+    500}; Figure 17 at d = 1000, σ = 2, α = 0.8…1.5). About 2.6k–15k points per draw and up to 500
+    eigenvectors: minutes to hours on a laptop. ``small``: N = A = 200 (≈ 0.5k–2k points) with k and
+    the fit range scaled by 1/5; a few minutes on 2 CPU cores. ``smoke``: N = A = 60, two α, two seeds;
+    seconds.
+    """
+    check_scale(scale)
+    check_int("seed", seed, min=0)
+    if scale == "paper":
+        return ToyConfig(scale, SweepConfig(seed=seed), SlopeConfig(seed=seed))
+    if scale == "small":
+        return ToyConfig(
+            scale,
+            SweepConfig(n_subtasks=200, amplitude=200.0, ks=(20, 40, 100), n_init=3, seed=seed),
+            SlopeConfig(n_subtasks=200, amplitude=200.0, ks=(10, 20, 40, 60, 80, 100), rank_min=2,
+                        rank_max=40, n_seeds=4, n_init=3, seed=seed),
+        )
+    return ToyConfig(
+        scale,
+        SweepConfig(n_subtasks=60, amplitude=60.0, dims=(30, 1000), sigmas=(0.0, 2.0), ks=(6, 12, 30),
+                    n_init=2, seed=seed),
+        SlopeConfig(n_subtasks=60, amplitude=60.0, alphas=(0.8, 1.2, 1.5), ks=(6, 12, 20, 30),
+                    rank_min=2, rank_max=15, n_seeds=2, n_init=2, seed=seed),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the generator and the similarity
+
+
+def cluster_sizes(n_subtasks: int, amplitude: float, alpha: float) -> np.ndarray:
+    """Planted sizes n_i = ⌊A / i^α⌋ for i = 1…N (SPEC §5).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_subtasks,), int64
+        Non-increasing; subtasks with A / i^α < 1 get 0 points.
+    """
+    ToyClusters(n_subtasks, amplitude, alpha)
+    i = np.arange(1, n_subtasks + 1, dtype=float)
+    # The tiny relative margin keeps exact quotients (1000 / 8 = 125) from flooring to 124.
+    return np.floor(amplitude / i**alpha * (1 + 1e-12)).astype(np.int64)
+
+
+def sample_clusters(gen: ToyClusters) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the toy's points: subtask i gets n_i points from N(m_i, σ² I_d), m_i ~ N(0, I_d).
+
+    Returns
+    -------
+    points : numpy.ndarray, shape (n_points, dim), float64
+    labels : numpy.ndarray, shape (n_points,), int64
+        True subtask (0-based rank) of each point, sorted.
+    """
+    if not isinstance(gen, ToyClusters):
+        raise TypeError(f"gen must be a ToyClusters, got {type(gen).__name__}")
+    rng = np.random.default_rng(gen.seed)
+    sizes = gen.sizes
+    means = rng.standard_normal((gen.n_subtasks, gen.dim))
+    labels = np.repeat(np.arange(gen.n_subtasks), sizes)
+    points = means[labels]
+    if gen.sigma > 0:
+        points = points + gen.sigma * rng.standard_normal(points.shape)
+    return points, labels
+
+
+def similarity(points: np.ndarray) -> np.ndarray:
+    """The toy's affinity 1 + x̂·ŷ ∈ [0, 2] between all pairs of points.
+
+    Parameters
+    ----------
+    points : numpy.ndarray, shape (n, d)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n), float64
+    """
+    x = np.asarray(points, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"points must have shape (n >= 2, d), got {x.shape}")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError("points must be nonzero (the similarity normalises them)")
+    xh = x / norms
+    s = xh @ xh.T
+    np.clip(s, -1.0, 1.0, out=s)
+    s += 1.0
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# spectral clustering for several k from one eigendecomposition
+
+
+def _spectral_embedding(affinity: np.ndarray, n_components: int) -> np.ndarray:
+    """scikit-learn's normalised spectral embedding, computed by one dense eigendecomposition.
+
+    Same steps as ``sklearn.manifold.spectral_embedding(norm_laplacian=True, drop_first=False)``:
+    self-loops ignored, the eigenvectors of D^-1/2 A D^-1/2 with the largest eigenvalues (the smallest
+    of the normalised Laplacian), divided by √degree, signs fixed. Returns shape (n, n_components),
+    columns in decreasing eigenvalue order, so its first k columns are the k-cluster embedding.
+    """
+    a = np.array(affinity, dtype=float, copy=True)
+    np.fill_diagonal(a, 0.0)
+    dd = np.sqrt(a.sum(axis=1))
+    if np.any(dd == 0):
+        raise ValueError("affinity has an isolated point (a row of zeros off the diagonal)")
+    a /= dd[:, None]
+    a /= dd[None, :]
+    n = a.shape[0]
+    _, vecs = scipy.linalg.eigh(a, subset_by_index=[n - n_components, n - 1], overwrite_a=True,
+                                driver="evx")
+    emb = vecs[:, ::-1] / dd[:, None]
+    signs = np.sign(emb[np.argmax(np.abs(emb), axis=0), np.arange(emb.shape[1])])
+    signs[signs == 0] = 1.0
+    return emb * signs
+
+
+def spectral_labels(affinity: np.ndarray, ks, *, n_init: int = 10, seed: int = 0) -> list[np.ndarray]:
+    """Spectral clustering of a precomputed affinity for every number of clusters in ``ks``.
+
+    Equivalent to ``SpectralClustering(n_clusters=k, affinity="precomputed", n_init=n_init,
+    random_state=seed)`` for each k (normalised embedding on k eigenvectors, then k-means), but the
+    eigenvectors are computed once for the largest k.
+
+    Parameters
+    ----------
+    affinity : numpy.ndarray, shape (n, n)
+        Symmetric, non-negative.
+    ks : sequence of int
+        Numbers of clusters, each in [2, n).
+    n_init, seed : int
+        k-means restarts and random state.
+
+    Returns
+    -------
+    list of numpy.ndarray, each shape (n,), int
+        Cluster labels, one array per k.
+    """
+    from sklearn.cluster import KMeans
+
+    a = np.asarray(affinity)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"affinity must be a square matrix, got shape {a.shape}")
+    ks = tuple(int(check_int("ks[i]", k, min=2, max=a.shape[0] - 1)) for k in ks)
+    check_int("n_init", n_init, min=1)
+    emb = _spectral_embedding(a, max(ks))
+    out = []
+    for k in ks:
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(emb[:, :k])
+        out.append(km.labels_.astype(np.int64))
+    return out
+
+
+def _size_matrix(curves: list[np.ndarray], width: int) -> np.ndarray:
+    """Rank-frequency curves padded with zeros to one array of shape (len(curves), width)."""
+    out = np.zeros((len(curves), width), dtype=np.int64)
+    for j, c in enumerate(curves):
+        out[j, : len(c)] = c
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 16: the d × σ × k sweep
+
+
+def run_sweep(cfg: SweepConfig) -> dict:
+    """Rank-frequency curves of the toy for every (d, σ, k) of the sweep.
+
+    Returns
+    -------
+    dict
+        ``sizes``: int64 array, shape (len(dims), len(sigmas), len(ks), max(ks)), cluster sizes in
+        decreasing order (zero-padded); ``true_sizes``: shape (n_subtasks,), the planted n_i;
+        ``ari``: shape (len(dims), len(sigmas), len(ks)), adjusted Rand index of each clustering
+        against the true subtasks; ``n_points``: int; ``dims``, ``sigmas``, ``ks``: the grid.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    if not isinstance(cfg, SweepConfig):
+        raise TypeError(f"cfg must be a SweepConfig, got {type(cfg).__name__}")
+    shape = (len(cfg.dims), len(cfg.sigmas), len(cfg.ks))
+    sizes = np.zeros(shape + (max(cfg.ks),), dtype=np.int64)
+    ari = np.zeros(shape)
+    grid = [(i, j) for i in range(shape[0]) for j in range(shape[1])]
+    n_points = 0
+    for i, j in progress(grid, desc="toy sweep"):
+        gen = ToyClusters(cfg.n_subtasks, cfg.amplitude, cfg.alpha, cfg.dims[i], cfg.sigmas[j],
+                          cfg.seed)
+        points, labels = sample_clusters(gen)
+        n_points = len(labels)
+        for m, lab in enumerate(spectral_labels(similarity(points), cfg.ks, n_init=cfg.n_init,
+                                                seed=cfg.seed)):
+            rf = rank_frequency(lab)
+            sizes[i, j, m, : len(rf)] = rf
+            ari[i, j, m] = adjusted_rand_score(labels, lab)
+    true = cluster_sizes(cfg.n_subtasks, cfg.amplitude, cfg.alpha)
+    return {"sizes": sizes, "true_sizes": true, "ari": ari, "n_points": int(n_points),
+            "dims": np.asarray(cfg.dims), "sigmas": np.asarray(cfg.sigmas, dtype=float),
+            "ks": np.asarray(cfg.ks)}
+
+
+def sweep(cfg: SweepConfig) -> dict:
+    """:func:`run_sweep`, cached (stage ``appendix_d.toy_sweep``)."""
+    if not isinstance(cfg, SweepConfig):
+        raise TypeError(f"cfg must be a SweepConfig, got {type(cfg).__name__}")
+    return memo("appendix_d.toy_sweep", cfg, lambda: run_sweep(cfg), version=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 17: envelope exponent against the true alpha
+
+
+def run_slopes(cfg: SlopeConfig) -> dict:
+    """Envelope exponent of the toy's cluster sizes for every α and seed.
+
+    For each (α, seed): draw the toy, cluster it with every k, take the envelope of the k
+    rank-frequency curves and fit log size against log rank over ``rank_min..rank_max``.
+
+    Returns
+    -------
+    dict
+        ``alphas``: shape (n_alpha,); ``exponent``: shape (n_alpha, n_seeds), minus the fitted
+        envelope slope; ``exponent_ci``: shape (n_alpha, n_seeds, 2), bootstrap intervals of each fit;
+        ``envelopes``: shape (n_alpha, n_seeds, max(ks)); ``sizes``: shape (n_alpha, n_seeds, len(ks),
+        max(ks)); ``true_exponent``: shape (n_alpha,), the slope fitted to the planted sizes over the
+        same ranks (≈ α); ``n_points``: shape (n_alpha,); ``ks``; ``rank_range``: (rank_min,
+        rank_max).
+    """
+    if not isinstance(cfg, SlopeConfig):
+        raise TypeError(f"cfg must be a SlopeConfig, got {type(cfg).__name__}")
+    na, ns, kmax = len(cfg.alphas), cfg.n_seeds, max(cfg.ks)
+    expo = np.zeros((na, ns))
+    expo_ci = np.zeros((na, ns, 2))
+    envs = np.zeros((na, ns, kmax))
+    sizes = np.zeros((na, ns, len(cfg.ks), kmax), dtype=np.int64)
+    true_expo = np.zeros(na)
+    n_points = np.zeros(na, dtype=np.int64)
+    jobs = [(a, s) for a in range(na) for s in range(ns)]
+    for a, s in progress(jobs, desc="toy slopes"):
+        seed = cfg.seed + 1000 * s
+        gen = ToyClusters(cfg.n_subtasks, cfg.amplitude, cfg.alphas[a], cfg.dim, cfg.sigma, seed)
+        points, _ = sample_clusters(gen)
+        n_points[a] = len(points)
+        curves = [rank_frequency(lab) for lab in
+                  spectral_labels(similarity(points), cfg.ks, n_init=cfg.n_init, seed=seed)]
+        sizes[a, s] = _size_matrix(curves, kmax)
+        env = envelope(curves)
+        envs[a, s, : len(env)] = env
+        fit = fit_rank_frequency(env, rank_min=cfg.rank_min, rank_max=cfg.rank_max, n_boot=200,
+                                 seed=seed)
+        expo[a, s] = fit.exponent
+        expo_ci[a, s] = fit.exponent_ci
+    for a, alpha in enumerate(cfg.alphas):
+        true = cluster_sizes(cfg.n_subtasks, cfg.amplitude, alpha)
+        true_expo[a] = fit_rank_frequency(true, rank_min=cfg.rank_min, rank_max=cfg.rank_max,
+                                          n_boot=0).exponent
+    return {"alphas": np.asarray(cfg.alphas, dtype=float), "exponent": expo,
+            "exponent_ci": expo_ci, "envelopes": envs, "sizes": sizes,
+            "true_exponent": true_expo, "n_points": n_points, "ks": np.asarray(cfg.ks),
+            "rank_range": np.asarray([cfg.rank_min, cfg.rank_max])}
+
+
+def slopes(cfg: SlopeConfig) -> dict:
+    """:func:`run_slopes`, cached (stage ``appendix_d.toy_slopes``)."""
+    if not isinstance(cfg, SlopeConfig):
+        raise TypeError(f"cfg must be a SlopeConfig, got {type(cfg).__name__}")
+    return memo("appendix_d.toy_slopes", cfg, lambda: run_slopes(cfg), version=1)
+
+
+# --------------------------------------------------------------------------------------------
+# bias correction: inverse regression of the measured exponent on the true one
+
+
+@dataclass(frozen=True)
+class CorrectedExponent:
+    """A measured rank-frequency exponent mapped back to the true one by :class:`Calibration`.
+
+    ``estimate`` is the true exponent whose expected measurement equals ``measured``; ``ci`` is the
+    set of true exponents whose prediction interval contains the measurement (level ``level``);
+    ``bounded`` is False when that set is not a finite interval (calibration slope not resolved);
+    ``extrapolated`` is True when the estimate lies outside the calibrated range of α.
+    """
+
+    measured: float
+    measured_ci: tuple[float, float] | None
+    estimate: float
+    ci: tuple[float, float]
+    level: float
+    bounded: bool
+    extrapolated: bool
+
+    def __str__(self) -> str:
+        lo, hi = self.ci
+        return f"{self.estimate:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Straight-line calibration measured = intercept + slope · α_true, fitted over seeds.
+
+    Attributes
+    ----------
+    intercept, slope : float
+        Least-squares line through all (α, seed) points.
+    resid_sd : float
+        Residual standard deviation s (seed-to-seed scatter plus lack of fit), ``n - 2`` dof.
+    n : int
+        Number of (α, seed) points.
+    alpha_mean, sxx : float
+        Mean of the true α over points and Σ (α − mean)².
+    alpha_range : tuple of float
+        Smallest and largest calibrated α.
+    """
+
+    intercept: float
+    slope: float
+    resid_sd: float
+    n: int
+    alpha_mean: float
+    sxx: float
+    alpha_range: tuple[float, float]
+
+    def predict(self, alpha):
+        """Expected measured exponent at true ``alpha`` (array_like)."""
+        return self.intercept + self.slope * np.asarray(alpha, dtype=float)
+
+    def prediction_band(self, alpha, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper prediction limits of a new measurement at true ``alpha``."""
+        a = np.asarray(alpha, dtype=float)
+        t = scipy.stats.t.ppf(0.5 + level / 2, self.n - 2)
+        half = t * self.resid_sd * np.sqrt(1 + 1 / self.n + (a - self.alpha_mean) ** 2 / self.sxx)
+        return self.predict(a) - half, self.predict(a) + half
+
+    def invert(self, measured: float, measured_ci: tuple[float, float] | None = None, *,
+               level: float = 0.95) -> CorrectedExponent:
+        """Bias-corrected true exponent for a measured envelope exponent (classical calibration).
+
+        The interval is {α : |m − (a + bα)| ≤ t·√(s²(1 + 1/n + (α − ᾱ)²/Sxx) + σ_m²)}, where σ_m
+        is the standard error of the measurement itself (from ``measured_ci``, read as a normal
+        interval at ``level``; 0 if omitted). Solving the quadratic gives Fieller-type limits.
+        """
+        m = check_float("measured", measured)
+        check_float("level", level, min=0.0, max=1.0, min_inclusive=False, max_inclusive=False)
+        z = scipy.stats.norm.ppf(0.5 + level / 2)
+        sm = 0.0
+        if measured_ci is not None:
+            lo, hi = (check_float("measured_ci[0]", measured_ci[0]),
+                      check_float("measured_ci[1]", measured_ci[1]))
+            if not lo <= m <= hi:
+                raise ValueError(f"measured_ci={measured_ci!r} must contain measured={m!r}")
+            sm = (hi - lo) / (2 * z)
+            measured_ci = (lo, hi)
+        t = scipy.stats.t.ppf(0.5 + level / 2, self.n - 2)
+        b, s = self.slope, self.resid_sd
+        r = m - self.predict(self.alpha_mean)
+        v0 = s**2 * (1 + 1 / self.n) + sm**2
+        qa = b**2 - t**2 * s**2 / self.sxx
+        qb = -2 * r * b
+        qc = r**2 - t**2 * v0
+        estimate = self.alpha_mean + r / b
+        if qa > 0:
+            disc = np.sqrt(max(qb**2 - 4 * qa * qc, 0.0))
+            lo_u, hi_u = sorted(((-qb - disc) / (2 * qa), (-qb + disc) / (2 * qa)))
+            ci, bounded = (self.alpha_mean + lo_u, self.alpha_mean + hi_u), True
+        else:
+            ci, bounded = (-np.inf, np.inf), False
+        lo_a, hi_a = self.alpha_range
+        return CorrectedExponent(measured=m, measured_ci=measured_ci, estimate=float(estimate),
+                                 ci=(float(ci[0]), float(ci[1])), level=level, bounded=bounded,
+                                 extrapolated=not lo_a <= estimate <= hi_a)
+
+    def as_dict(self) -> dict:
+        return {"intercept": self.intercept, "slope": self.slope, "resid_sd": self.resid_sd,
+                "n": self.n, "alpha_mean": self.alpha_mean, "sxx": self.sxx,
+                "alpha_range": list(self.alpha_range)}
+
+
+def calibrate(result: dict) -> Calibration:
+    """Fit the calibration line measured exponent = a + b·α over every (α, seed) of :func:`slopes`.
+
+    Parameters
+    ----------
+    result : dict
+        Output of :func:`run_slopes` / :func:`slopes` (needs ``alphas`` (n_alpha,) and ``exponent``
+        (n_alpha, n_seeds)).
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 3 points or the measured exponent does not increase with α (a
+        calibration that cannot be inverted).
+    """
+    try:
+        alphas = np.asarray(result["alphas"], dtype=float)
+        expo = np.asarray(result["exponent"], dtype=float)
+    except (KeyError, TypeError) as e:
+        raise TypeError("result must be the dict returned by toymodels.slopes()") from e
+    if expo.ndim != 2 or expo.shape[0] != alphas.size:
+        raise ValueError(f"exponent must have shape (n_alpha, n_seeds) = ({alphas.size}, ·), "
+                         f"got {expo.shape}")
+    x = np.repeat(alphas, expo.shape[1])
+    y = expo.ravel()
+    n = x.size
+    if n < 3:
+        raise ValueError(f"need at least 3 (alpha, seed) points to calibrate, got {n}")
+    xm = x.mean()
+    sxx = float(((x - xm) ** 2).sum())
+    b = float(((x - xm) * (y - y.mean())).sum() / sxx)
+    a = float(y.mean() - b * xm)
+    if b <= 0:
+        raise ValueError(f"measured exponent does not increase with the true alpha (slope {b:.3g}); "
+                         "the calibration cannot be inverted")
+    resid = y - (a + b * x)
+    s = float(np.sqrt((resid**2).sum() / max(n - 2, 1)))
+    return Calibration(intercept=a, slope=b, resid_sd=s, n=int(n), alpha_mean=float(xm), sxx=sxx,
+                       alpha_range=(float(alphas.min()), float(alphas.max())))
