@@ -85,7 +85,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--sketch-dims", type=int, nargs="*", default=[1024, 4096, 16384])
     ap.add_argument("--cluster-k", type=int, default=None, help="default S/25 (400 at S=10,000)")
     ap.add_argument("--max-tokens", type=int, default=32768, help="token budget of one batch")
-    ap.add_argument("--max-batch", type=int, default=64)
+    ap.add_argument("--max-batch", type=int, default=256)
     ap.add_argument("--budget-gb", type=float, default=None, help="exact-mode chunk budget")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="folder for bench.json and bench.npz")
@@ -99,6 +99,11 @@ def main(argv=None) -> dict:
 
     def say(msg):
         print(msg, flush=True)
+
+    def dump():
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out) / "bench.json").write_text(json.dumps(log, indent=1, default=float))
 
     model = build_model(args.shape, dev, args.seed)
     specs = select_parameters(model)
@@ -130,6 +135,7 @@ def main(argv=None) -> dict:
     t_exact = time.perf_counter() - t
     log["exact"] = {"seconds": t_exact, **exact.timings}
     say(f"ours exact: {t_exact:.1f} s  ({exact.timings})")
+    dump()
     A_exact = exact.angular
     off = ~np.eye(S, dtype=bool)
 
@@ -152,6 +158,7 @@ def main(argv=None) -> dict:
         log["sketch"][k] = rec
         sketches[k] = A
         say(f"ours sketch k={k}: {dt:.1f} s  corr {rec['corr']:.4f}  max|err| {rec['max_abs_err']:.4f}  rmse {rec['rmse']:.4f}")
+        dump()
 
     # reference: time per gradient on a subset, block products, extrapolate by operation count
     n_ref = min(args.ref_tokens, S)
@@ -189,6 +196,8 @@ def main(argv=None) -> dict:
 
     log["speedup"] = {"exact": t_ref / t_exact, **{f"sketch_{k}": t_ref / log["sketch"][k]["seconds"] for k in sketches}}
     say("speed-up vs reference: " + ", ".join(f"{k} {v:.0f}x" for k, v in log["speedup"].items()))
+    dump()
+    del G
 
     # clustering agreement (fast spectral solver, K = S/25)
     K = args.cluster_k or max(2, S // 25)
@@ -202,10 +211,9 @@ def main(argv=None) -> dict:
         log["clusters"][f"ari_sketch_{k}_vs_exact"] = adjusted_rand(spectral_fast(A, [K], seed=0, device=cdev)[K], lab0)
     say("clusters: " + json.dumps(log["clusters"]))
 
+    dump()
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench.json").write_text(json.dumps(log, indent=1, default=float))
         np.savez_compressed(out / "bench.npz", labels_exact_seed0=lab0, labels_exact_seed1=lab1,
                             angular_exact_diag_block=A_exact[:500, :500].astype(np.float32))
     return log

@@ -97,19 +97,32 @@ def plan_chunks(groups: dict[str, list[ParamSpec]], n_samples: int, budget_bytes
     return chunks
 
 
-def _gram(G: torch.Tensor, col_block: int = 1 << 18) -> torch.Tensor:
-    """G Gᵀ in float32 for G of shape (S, P) (bf16 storage is multiplied with float32 accumulation)."""
-    if G.dtype == torch.float32:
-        return G @ G.T
-    if G.is_cuda:
+def _mm32(a: torch.Tensor, b: torch.Tensor, col_block: int = 1 << 18) -> torch.Tensor:
+    """a @ b.T in float32 for (n, P) and (m, P) inputs (bf16 inputs accumulate in float32)."""
+    if a.dtype == torch.float32:
+        return a @ b.T
+    if a.is_cuda:
         try:
-            return torch.mm(G, G.T, out_dtype=torch.float32)
+            return torch.mm(a, b.T, out_dtype=torch.float32)
         except (RuntimeError, TypeError):
             pass
-    out = torch.zeros(G.shape[0], G.shape[0], dtype=torch.float32, device=G.device)
-    for a in range(0, G.shape[1], col_block):
-        g = G[:, a:a + col_block].float()
-        out.addmm_(g, g.T)
+    out = torch.zeros(a.shape[0], b.shape[0], dtype=torch.float32, device=a.device)
+    for c in range(0, a.shape[1], col_block):
+        out.addmm_(a[:, c:c + col_block].float(), b[:, c:c + col_block].float().T)
+    return out
+
+
+def _gram(G: torch.Tensor, n_tiles: int = 8) -> torch.Tensor:
+    """G Gᵀ in float32 for G of shape (S, P), from the tiles on and above the diagonal (about half the work)."""
+    S = G.shape[0]
+    t = max(1, -(-S // n_tiles))
+    out = torch.empty(S, S, dtype=torch.float32, device=G.device)
+    for a in range(0, S, t):
+        for b in range(a, S, t):
+            blk = _mm32(G[a:a + t], G[b:b + t])
+            out[a:a + t, b:b + t] = blk
+            if b != a:
+                out[b:b + t, a:a + t] = blk.T
     return out
 
 
