@@ -20,10 +20,9 @@ model's notation: an envelope slope of −1.24 corresponds to a quanta exponent 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.linalg
 import scipy.stats
 
 from .cache import memo
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ToyClusters", "SweepConfig", "SlopeConfig", "ToyConfig", "preset", "cluster_sizes",
-    "sample_clusters", "similarity", "spectral_labels", "run_sweep", "run_slopes", "sweep",
+    "sample_clusters", "similarity", "spectral_labels", "amplitude_for", "run_sweep", "run_slopes", "sweep",
     "slopes", "Calibration", "CorrectedExponent", "calibrate",
 ]
 
@@ -120,35 +119,71 @@ class SweepConfig:
 class SlopeConfig:
     """Envelope exponent against the true α (the paper's Figure 17), repeated over seeds.
 
-    ``rank_min``..``rank_max`` (1-based, inclusive) is the rank range of the envelope fit; the
-    paper does not state the k list or the fit range of its Figure 17 (SPEC §5: UNCONFIRMED).
+    The measurement copies the QDG chapter's protocol so that the calibration applies to it: every
+    draw has ``n_points`` points (the amplitude A of each α is the smallest one giving that many),
+    is clustered for every k in ``ks`` and the envelope is fitted over ranks ``rank_min..rank_max``.
+    By default ``ks`` and the ranks are the paper's, rescaled to ``n_points``
+    (:func:`quanta.qdg.scaled_ks`, :func:`quanta.qdg.fit_window`); :meth:`matched` copies them from
+    a QDG measurement. The paper instead fixed A = 1000 (2.6k–15k points) and does not state its k
+    list or fit range (SPEC §5: UNCONFIRMED).
     """
 
-    n_subtasks: int = 1000
-    amplitude: float = 1000.0
+    n_points: int = 10_000
     dim: int = 1000
     sigma: float = 2.0
-    alphas: tuple = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
-    ks: tuple = (50, 100, 200, 300, 400, 500)
-    rank_min: int = 10
-    rank_max: int = 200
+    alphas: tuple = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+    ks: tuple | None = None
+    ranks: tuple | None = None
     n_seeds: int = 5
-    n_init: int = 10
+    n_init: int = 3
     seed: int = 0
 
     def __post_init__(self):
-        ToyClusters(self.n_subtasks, self.amplitude, 1.0, self.dim, self.sigma, self.seed)
+        check_int("n_points", self.n_points, min=20)
+        ToyClusters(self.n_points, 1.0, 1.0, self.dim, self.sigma, self.seed)
         _check_tuple("alphas", self.alphas, check_float, min=0.0, min_inclusive=False)
         if len(set(self.alphas)) < 2:
             raise ValueError(f"alphas={self.alphas!r} must hold at least two distinct values")
-        _check_tuple("ks", self.ks, check_int, min=2)
-        check_int("rank_min", self.rank_min, min=1)
-        check_int("rank_max", self.rank_max, min=self.rank_min + 2)
-        if self.rank_max > max(self.ks):
-            raise ValueError(f"rank_max={self.rank_max} exceeds the largest k ({max(self.ks)}); "
-                             "the envelope has no ranks beyond it")
+        if self.ks is not None:
+            _check_tuple("ks", self.ks, check_int, min=2, max=self.n_points - 1)
+        if self.ranks is not None:
+            if not isinstance(self.ranks, tuple) or len(self.ranks) != 2:
+                raise TypeError(f"ranks={self.ranks!r} must be a tuple (rank_min, rank_max)")
+            check_int("ranks[0]", self.ranks[0], min=1)
+            check_int("ranks[1]", self.ranks[1], min=self.ranks[0] + 2)
+        if self.fit_ranks[1] > max(self.cluster_ks):
+            raise ValueError(f"ranks={self.fit_ranks!r} reach beyond the largest k "
+                             f"({max(self.cluster_ks)}); the envelope has no ranks there")
         check_int("n_seeds", self.n_seeds, min=1)
         check_int("n_init", self.n_init, min=1)
+
+    @property
+    def cluster_ks(self) -> tuple:
+        """The numbers of clusters used (``ks`` or the paper's list rescaled to ``n_points``)."""
+        from .qdg.rankfreq import scaled_ks
+
+        return tuple(self.ks) if self.ks is not None else scaled_ks(self.n_points)
+
+    @property
+    def fit_ranks(self) -> tuple:
+        """1-based inclusive fit window (``ranks`` or the paper's 101–1000 of 10,000, rescaled)."""
+        from .qdg.rankfreq import fit_window
+
+        return tuple(self.ranks) if self.ranks is not None else fit_window(self.n_points)
+
+    def matched(self, env) -> "SlopeConfig":
+        """This config with the sample size, k list and fit window of a QDG envelope measurement.
+
+        Parameters
+        ----------
+        env : quanta.qdg.EnvelopeResult
+        """
+        for name in ("ks", "sizes", "ranks"):
+            if not hasattr(env, name):
+                raise TypeError(f"env must be a quanta.qdg.EnvelopeResult, got {type(env).__name__}")
+        n = int(np.sum(env.sizes[env.ks[0]]))
+        return replace(self, n_points=n, ks=tuple(int(k) for k in env.ks),
+                       ranks=tuple(int(r) for r in env.ranks))
 
 
 @dataclass(frozen=True)
@@ -163,11 +198,12 @@ class ToyConfig:
 def preset(scale: str = "small", *, seed: int = 0) -> ToyConfig:
     """Named configurations of the toy model.
 
-    ``paper``: the paper's sizes (N = A = 1000, d ∈ {30, 100, 1000}, σ ∈ {0, 0.5, 2}, k ∈ {100, 200,
-    500}; Figure 17 at d = 1000, σ = 2, α = 0.8…1.5). About 2.6k–15k points per draw and up to 500
-    eigenvectors: minutes to hours on a laptop. ``small``: N = A = 200 (≈ 0.5k–2k points) with k and
-    the fit range scaled by 1/5; a few minutes on 2 CPU cores. ``smoke``: N = A = 60, two α, two seeds;
-    seconds.
+    ``paper``: the paper's sizes for Figure 16 (N = A = 1000, about 7k points, d ∈ {30, 100, 1000},
+    σ ∈ {0, 0.5, 2}, k ∈ {100, 200, 500}); Figure 17 at d = 1000, σ = 2 with 10,000 points per draw
+    (the paper's QDG sample size; the paper's toy had 2.6k–15k), α = 0.8…1.6, five seeds. Hours on a
+    laptop. ``small``: Figure 16 with N = A = 200 (≈ 1.1k points) and k scaled by 1/5; Figure 17 with
+    1,500 points (the QDG chapter's small S), five α, three seeds; a few minutes on 2 CPU cores.
+    ``smoke``: N = A = 60 and 150 points, seconds.
     """
     check_scale(scale)
     check_int("seed", seed, min=0)
@@ -177,15 +213,13 @@ def preset(scale: str = "small", *, seed: int = 0) -> ToyConfig:
         return ToyConfig(
             scale,
             SweepConfig(n_subtasks=200, amplitude=200.0, ks=(20, 40, 100), n_init=3, seed=seed),
-            SlopeConfig(n_subtasks=200, amplitude=200.0, ks=(10, 20, 40, 60, 80, 100), rank_min=2,
-                        rank_max=40, n_seeds=4, n_init=3, seed=seed),
+            SlopeConfig(n_points=1500, alphas=(0.8, 1.0, 1.2, 1.4, 1.6), n_seeds=3, seed=seed),
         )
     return ToyConfig(
         scale,
         SweepConfig(n_subtasks=60, amplitude=60.0, dims=(30, 1000), sigmas=(0.0, 2.0), ks=(6, 12, 30),
                     n_init=2, seed=seed),
-        SlopeConfig(n_subtasks=60, amplitude=60.0, alphas=(0.8, 1.2, 1.5), ks=(6, 12, 20, 30),
-                    rank_min=2, rank_max=15, n_seeds=2, n_init=2, seed=seed),
+        SlopeConfig(n_points=150, alphas=(0.8, 1.2, 1.6), n_seeds=2, n_init=2, seed=seed),
     )
 
 
@@ -256,36 +290,11 @@ def similarity(points: np.ndarray) -> np.ndarray:
 # spectral clustering for several k from one eigendecomposition
 
 
-def _spectral_embedding(affinity: np.ndarray, n_components: int) -> np.ndarray:
-    """scikit-learn's normalised spectral embedding, computed by one dense eigendecomposition.
-
-    Same steps as ``sklearn.manifold.spectral_embedding(norm_laplacian=True, drop_first=False)``:
-    self-loops ignored, the eigenvectors of D^-1/2 A D^-1/2 with the largest eigenvalues (the smallest
-    of the normalised Laplacian), divided by √degree, signs fixed. Returns shape (n, n_components),
-    columns in decreasing eigenvalue order, so its first k columns are the k-cluster embedding.
-    """
-    a = np.array(affinity, dtype=float, copy=True)
-    np.fill_diagonal(a, 0.0)
-    dd = np.sqrt(a.sum(axis=1))
-    if np.any(dd == 0):
-        raise ValueError("affinity has an isolated point (a row of zeros off the diagonal)")
-    a /= dd[:, None]
-    a /= dd[None, :]
-    n = a.shape[0]
-    _, vecs = scipy.linalg.eigh(a, subset_by_index=[n - n_components, n - 1], overwrite_a=True,
-                                driver="evx")
-    emb = vecs[:, ::-1] / dd[:, None]
-    signs = np.sign(emb[np.argmax(np.abs(emb), axis=0), np.arange(emb.shape[1])])
-    signs[signs == 0] = 1.0
-    return emb * signs
-
-
-def spectral_labels(affinity: np.ndarray, ks, *, n_init: int = 10, seed: int = 0) -> list[np.ndarray]:
+def spectral_labels(affinity: np.ndarray, ks, *, n_init: int = 3, seed: int = 0) -> list[np.ndarray]:
     """Spectral clustering of a precomputed affinity for every number of clusters in ``ks``.
 
-    Equivalent to ``SpectralClustering(n_clusters=k, affinity="precomputed", n_init=n_init,
-    random_state=seed)`` for each k (normalised embedding on k eigenvectors, then k-means), but the
-    eigenvectors are computed once for the largest k.
+    The QDG chapter's solver (:func:`quanta.qdg.spectral_fast`): scikit-learn's normalised spectral
+    embedding computed once for the largest k, then k-means with ``n_init`` restarts for each k.
 
     Parameters
     ----------
@@ -298,22 +307,14 @@ def spectral_labels(affinity: np.ndarray, ks, *, n_init: int = 10, seed: int = 0
 
     Returns
     -------
-    list of numpy.ndarray, each shape (n,), int
-        Cluster labels, one array per k.
+    list of numpy.ndarray, each shape (n,), int64
+        Cluster labels (0 = largest cluster), one array per k, in the order of ``ks``.
     """
-    from sklearn.cluster import KMeans
+    from .qdg.cluster import spectral_fast
 
-    a = np.asarray(affinity)
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(f"affinity must be a square matrix, got shape {a.shape}")
-    ks = tuple(int(check_int("ks[i]", k, min=2, max=a.shape[0] - 1)) for k in ks)
-    check_int("n_init", n_init, min=1)
-    emb = _spectral_embedding(a, max(ks))
-    out = []
-    for k in ks:
-        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(emb[:, :k])
-        out.append(km.labels_.astype(np.int64))
-    return out
+    ks = [int(check_int("ks[i]", k, min=2)) for k in ks]
+    out = spectral_fast(affinity, ks, seed=seed, n_init=n_init, device="cpu")
+    return [out[k] for k in ks]
 
 
 def _size_matrix(curves: list[np.ndarray], width: int) -> np.ndarray:
@@ -368,68 +369,82 @@ def sweep(cfg: SweepConfig) -> dict:
     """:func:`run_sweep`, cached (stage ``appendix_d.toy_sweep``)."""
     if not isinstance(cfg, SweepConfig):
         raise TypeError(f"cfg must be a SweepConfig, got {type(cfg).__name__}")
-    return memo("appendix_d.toy_sweep", cfg, lambda: run_sweep(cfg), version=1)
+    return memo("appendix_d.toy_sweep", cfg, lambda: run_sweep(cfg), version=2)
 
 
 # --------------------------------------------------------------------------------------------
 # Figure 17: envelope exponent against the true alpha
 
 
+def amplitude_for(n_points: int, alpha: float) -> float:
+    """Smallest amplitude A with Σ_i ⌊A / i^α⌋ ≥ ``n_points`` (i = 1…n_points), by bisection."""
+    check_int("n_points", n_points, min=1)
+    check_float("alpha", alpha, min=0.0, min_inclusive=False)
+    lo, hi = 1.0, float(n_points) + 1.0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if cluster_sizes(n_points, mid, alpha).sum() >= n_points:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def run_slopes(cfg: SlopeConfig) -> dict:
     """Envelope exponent of the toy's cluster sizes for every α and seed.
 
-    For each (α, seed): draw the toy, cluster it with every k, take the envelope of the k
-    rank-frequency curves and fit log size against log rank over ``rank_min..rank_max``.
+    For each (α, seed): draw the toy with ``n_points`` points, cluster it for every k, take the
+    envelope of the k rank-frequency curves and fit log size against log rank over the fit window.
 
     Returns
     -------
     dict
         ``alphas``: shape (n_alpha,); ``exponent``: shape (n_alpha, n_seeds), minus the fitted
         envelope slope; ``exponent_ci``: shape (n_alpha, n_seeds, 2), bootstrap intervals of each fit;
-        ``envelopes``: shape (n_alpha, n_seeds, max(ks)); ``sizes``: shape (n_alpha, n_seeds, len(ks),
-        max(ks)); ``true_exponent``: shape (n_alpha,), the slope fitted to the planted sizes over the
-        same ranks (≈ α); ``n_points``: shape (n_alpha,); ``ks``; ``rank_range``: (rank_min,
-        rank_max).
+        ``envelopes``: shape (n_alpha, n_seeds, max k); ``sizes``: shape (n_alpha, n_seeds, n_k,
+        max k); ``true_exponent``: shape (n_alpha,), the slope of the planted sizes over the same
+        ranks (floors make it differ from α where sizes are small); ``amplitudes`` and
+        ``n_points``: shape (n_alpha,); ``ks``; ``rank_range``: (rank_min, rank_max).
     """
     if not isinstance(cfg, SlopeConfig):
         raise TypeError(f"cfg must be a SlopeConfig, got {type(cfg).__name__}")
-    na, ns, kmax = len(cfg.alphas), cfg.n_seeds, max(cfg.ks)
+    ks, (r_lo, r_hi) = cfg.cluster_ks, cfg.fit_ranks
+    na, ns, kmax = len(cfg.alphas), cfg.n_seeds, max(ks)
     expo = np.zeros((na, ns))
     expo_ci = np.zeros((na, ns, 2))
     envs = np.zeros((na, ns, kmax))
-    sizes = np.zeros((na, ns, len(cfg.ks), kmax), dtype=np.int64)
+    sizes = np.zeros((na, ns, len(ks), kmax), dtype=np.int64)
+    amps = np.array([amplitude_for(cfg.n_points, a) for a in cfg.alphas])
     true_expo = np.zeros(na)
     n_points = np.zeros(na, dtype=np.int64)
+    for a, alpha in enumerate(cfg.alphas):
+        true = cluster_sizes(cfg.n_points, amps[a], alpha)
+        n_points[a] = true.sum()
+        true_expo[a] = fit_rank_frequency(true, rank_min=r_lo, rank_max=r_hi, n_boot=0).exponent
     jobs = [(a, s) for a in range(na) for s in range(ns)]
     for a, s in progress(jobs, desc="toy slopes"):
         seed = cfg.seed + 1000 * s
-        gen = ToyClusters(cfg.n_subtasks, cfg.amplitude, cfg.alphas[a], cfg.dim, cfg.sigma, seed)
+        gen = ToyClusters(cfg.n_points, amps[a], cfg.alphas[a], cfg.dim, cfg.sigma, seed)
         points, _ = sample_clusters(gen)
-        n_points[a] = len(points)
         curves = [rank_frequency(lab) for lab in
-                  spectral_labels(similarity(points), cfg.ks, n_init=cfg.n_init, seed=seed)]
+                  spectral_labels(similarity(points), ks, n_init=cfg.n_init, seed=seed)]
         sizes[a, s] = _size_matrix(curves, kmax)
         env = envelope(curves)
         envs[a, s, : len(env)] = env
-        fit = fit_rank_frequency(env, rank_min=cfg.rank_min, rank_max=cfg.rank_max, n_boot=200,
-                                 seed=seed)
+        fit = fit_rank_frequency(env, rank_min=r_lo, rank_max=r_hi, n_boot=200, seed=seed)
         expo[a, s] = fit.exponent
         expo_ci[a, s] = fit.exponent_ci
-    for a, alpha in enumerate(cfg.alphas):
-        true = cluster_sizes(cfg.n_subtasks, cfg.amplitude, alpha)
-        true_expo[a] = fit_rank_frequency(true, rank_min=cfg.rank_min, rank_max=cfg.rank_max,
-                                          n_boot=0).exponent
     return {"alphas": np.asarray(cfg.alphas, dtype=float), "exponent": expo,
             "exponent_ci": expo_ci, "envelopes": envs, "sizes": sizes,
-            "true_exponent": true_expo, "n_points": n_points, "ks": np.asarray(cfg.ks),
-            "rank_range": np.asarray([cfg.rank_min, cfg.rank_max])}
+            "true_exponent": true_expo, "amplitudes": amps, "n_points": n_points,
+            "ks": np.asarray(ks), "rank_range": np.asarray([r_lo, r_hi])}
 
 
 def slopes(cfg: SlopeConfig) -> dict:
     """:func:`run_slopes`, cached (stage ``appendix_d.toy_slopes``)."""
     if not isinstance(cfg, SlopeConfig):
         raise TypeError(f"cfg must be a SlopeConfig, got {type(cfg).__name__}")
-    return memo("appendix_d.toy_slopes", cfg, lambda: run_slopes(cfg), version=1)
+    return memo("appendix_d.toy_slopes", cfg, lambda: run_slopes(cfg), version=2)
 
 
 # --------------------------------------------------------------------------------------------
