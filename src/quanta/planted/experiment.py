@@ -383,22 +383,56 @@ def study(cfg: StudyConfig, *, device: str = "auto", progress: bool = True) -> t
     return run_study(cfg, device=device, progress=progress), "computed"
 
 
-def freeze_study(cfg: StudyConfig, *, device: str = "auto", command: str = "") -> str:
-    """Run the study (on a GPU, typically) and commit-ready write it to ``results/<artifact_name>/``."""
+def freeze_study(cfg: StudyConfig, *, device: str = "auto", command: str = "", base=None) -> str:
+    """Run the study (on a GPU, typically) and write it as a frozen artifact ``<base>/<artifact_name>/``.
+
+    Parameters
+    ----------
+    cfg : StudyConfig
+    device : str
+        Where to train and evaluate (``auto``, ``cpu``, ``cuda``...).
+    command : str
+        The one command that regenerates the artifact (recorded in its manifest).
+    base : path, optional
+        Folder that receives the artifact (default: ``results/``).
+
+    Returns
+    -------
+    str
+        The artifact's name.
+    """
+    import os
     import time
 
     from ..artifacts import write_artifact
     from ..cache import canonical
     from ..device import describe
 
+    if not isinstance(cfg, StudyConfig):
+        raise TypeError(f"cfg must be a StudyConfig, got {type(cfg).__name__}")
     t = time.time()
     res = run_study(cfg, device=device, progress=False)
     fits = res.alpha_n_fits()
     meta = {"config": canonical(cfg), "wall_s": time.time() - t,
-            "alpha_n": {str(a): f.as_dict() for a, f in zip(cfg.alphas, fits)}}
+            "alpha_n": {str(a): f.as_dict() for a, f in zip(cfg.alphas, fits)},
+            "summary": summary(res, fits), "members": _member_records(cfg, device)}
+    if os.environ.get("QUANTA_SOURCE_COMMIT"):  # the checkout's commit when the tree travels without .git
+        meta["source_commit"] = os.environ["QUANTA_SOURCE_COMMIT"]
     write_artifact(artifact_name(cfg), res.to_dict(), meta, command=command or "python -m quanta.planted freeze",
-                   device=describe(device))
+                   device=describe(device), base=base)
     return artifact_name(cfg)
+
+
+def _member_records(cfg: StudyConfig, device: str) -> dict:
+    """``{alpha: [member record without its curve]}`` (training wall time, tokens/s...) from the suite cache."""
+    from ..lm.suite import train_suite
+
+    out = {}
+    for a in cfg.alphas:
+        recs = train_suite(cfg.suite(a), device=device, progress=False).members  # trained: loads the records
+        out[f"{a:g}"] = [{k: r.get(k) for k in ("name", "non_embedding", "train_s", "tokens_per_s", "epochs",
+                                                 "final_train_loss", "device")} for r in recs]
+    return out
 
 
 def paper_alpha_n(alpha: float) -> float | str:
