@@ -18,9 +18,9 @@ Registered names (:func:`get_corpus`):
 ``planted``        the planted-quanta language of :mod:`quanta.planted` (imported lazily).
 
 Split rule: a document is in the test split when the first 8 bytes of ``sha256(doc_id)``, read as a
-fraction of 2**64, fall below ``test_fraction``; documents are listed in the order of that same hash,
-so "the first k test documents" is a stable pseudo-random sample that does not change when unrelated
-files are added. Empty documents are skipped (the paper's convention: they contribute no losses) and
+fraction of 2**64, fall below ``test_fraction``; documents are listed in the order of a second, salted
+hash of the id, so "the first k test documents" is a stable pseudo-random sample that does not change
+when unrelated files are added. Empty documents are skipped (the paper's convention: they contribute no losses) and
 counted in the manifest; a split with no non-empty document raises ``ValueError``.
 """
 
@@ -87,7 +87,8 @@ def _hash_fraction(doc_id: str) -> float:
 
 
 def _order_key(doc_id: str) -> bytes:
-    return hashlib.sha256(doc_id.encode()).digest()
+    # salted, so that the order (and any "first k documents" subset) is independent of the split
+    return hashlib.sha256(b"order\0" + doc_id.encode()).digest()
 
 
 class Corpus:
@@ -308,10 +309,16 @@ class TextDirCorpus(Corpus):
             yield p.relative_to(self.path).as_posix(), _read_text(p)
 
 
+def _stem(path: Path) -> str:
+    name = path.name
+    return name[: -len(".zst")] [: -len(".jsonl")] if name.endswith(".zst") else name[: -len(".jsonl")]
+
+
 class PileCorpus(Corpus):
     """The Pile's ``jsonl`` or ``jsonl.zst`` format from a local file (``pile``).
 
-    Each line is a JSON object with a ``text`` field; the document id is ``<file name>:<line number>``.
+    Each line is a JSON object with a ``text`` field; the document id is ``<stem>:<line number>`` where
+    the stem is the file name without ``.jsonl``/``.jsonl.zst`` (compressed or not, the same ids).
 
     Parameters
     ----------
@@ -351,7 +358,7 @@ class PileCorpus(Corpus):
             yield from super().documents(split)
             return
         check_choice("split", split, SPLITS)
-        want = self.test_path.name
+        want = _stem(self.test_path)
         docs = [d for d in self._all() if (d.doc_id.rsplit(":", 1)[0] == want) == (split == "test")]
         if not docs:
             raise ValueError(f"corpus 'pile' has no non-empty document in split {split!r}")
@@ -403,7 +410,7 @@ class PileCorpus(Corpus):
                     raise ValueError(f"corpus file {path}, line {i + 1}: expected an object with a string "
                                      f"field {self.text_key!r}")
                 n += 1
-                yield f"{path.name}:{i}", text
+                yield f"{_stem(path)}:{i}", text
 
 
 # --------------------------------------------------------------------------------------------------
