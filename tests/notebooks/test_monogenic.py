@@ -11,7 +11,8 @@ import pytest
 
 from quanta.notebooks import glued, run_notebook
 
-FIGURES = ("gallery-stdlib", "gallery-planted", "criteria", "breakthroughness", "families", "drop-rank")
+FIGURES = ("gallery-stdlib", "gallery-planted", "criteria", "breakthroughness", "family-curves", "families",
+           "drop-rank")
 
 
 @pytest.fixture(scope="module")
@@ -54,4 +55,5 @@ def test_glued_numbers_in_range(executed):
         assert int(g[f"mono_{corpus}_models"]) >= 3 and int(g[f"mono_{corpus}_tokens"]) > 100
         for k in ("share_mono", "share_poly", "share_sharp"):
             assert 0.0 <= float(g[f"mono_{corpus}_{k}"]) <= 100.0
-    assert 0.0 <= float(g["mono_family_least_sharp_share"]) <= float(g["mono_family_sharpest_share"]) <= 100.0
+    for k in ("mono_labelled_mono", "mono_unlabelled_sharp", "mono_skill_agreement_shuffled"):
+        assert 0.0 <= float(g[k]) <= 100.0

@@ -41,6 +41,36 @@ def test_ground_truth_recovered_on_a_planted_like_suite():
     assert mono.rank_correlation(sk) > 0.9
 
 
+def test_family_status_rules():
+    rng = np.random.default_rng(4)
+    m = SIZES.size
+    sharp = np.where(np.arange(m)[None, :] < rng.integers(1, m, 60)[:, None], 6.0, 0.05)
+    gradual = 6.0 - 0.4 * np.log(SIZES / SIZES[0])[None, :] + 0.05 * rng.standard_normal((60, m))
+    solved = 0.02 + 0.01 * rng.random((60, m))
+    flat = 3.0 + 0.2 * rng.standard_normal((60, m))
+    losses = np.vstack([sharp, gradual, solved, flat])
+    groups = np.repeat(["sharp", "gradual", "solved", "flat"], 60)
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    fs = mono.family_summary(c, groups, order=["solved", "flat", "sharp", "gradual"])
+    assert fs["status"].tolist() == list(mono.STATUSES)
+    curves = mono.group_curves(c, groups)
+    assert curves.loc["solved"].max() < 0.05 and list(curves.columns) == [int(s) for s in SIZES]
+    assert fs.loc["sharp", "loss_smallest"] == pytest.approx(losses[:60, 0].mean())
+    text = mono.status_text(fs, exclude=("flat",))
+    assert "sharp: **sharp**" in text and "flat" not in text.split("solved")[0]
+
+
+def test_skill_agreement_beats_the_shuffled_baseline():
+    losses, labels, family = planted_like(seed=3)
+    c = mono.classify(losses, SIZES, mono.paper_criteria())
+    sk = mono.skill_table(c, labels, family)
+    base = mono.agreement_baseline(c, labels, family, seed=0)
+    assert sk["agreement"].median() == 1.0 and base < 0.6
+    fam = mono.skill_family_table(sk)
+    assert set(fam.index) == {"fact", "count"} and (fam["skills"] == 20).all()
+    assert (fam["rank_corr"] > 0.9).all()
+
+
 def test_shuffled_labels_destroy_the_rank_signal():
     losses, labels, family = planted_like(seed=1)
     c = mono.classify(losses, SIZES, mono.paper_criteria())

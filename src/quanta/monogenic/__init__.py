@@ -10,7 +10,9 @@ the planted skills.
 from quanta.monogenic.analysis import (CORPORA, CRITERIA_MODES, UNLABELLED, CorpusAnalysis,  # noqa: F401
                                        MonogenicConfig, analyze, comparison_rows, confusion, criteria_for,
                                        criteria_table, group_table, preset, rank_correlation, run,
-                                       run_corpus, skill_note, skill_table, suite_config, synthetic_check)
+                                       run_corpus, skill_note, skill_table, suite_config, synthetic_check,
+                                       STATUSES, agreement_baseline, family_summary, group_curves,
+                                       skill_family_table, status_text)
 from quanta.monogenic.criteria import *  # noqa: F401,F403
 from quanta.monogenic.curves import *  # noqa: F401,F403
 from quanta.monogenic.gallery import (Example, attach_contexts, context_parts, curve_svg,  # noqa: F401

@@ -24,6 +24,10 @@ from quanta.monogenic.criteria import Criteria, TokenClasses, classify, paper_cr
 from quanta.validate import check_choice, check_int, check_scale
 
 CRITERIA_MODES = ("rescaled", "paper")
+#: The corpora of the chapter, in page order.
+CORPORA = ("python-stdlib", "planted")
+#: Group name of planted tokens that no skill predicts.
+UNLABELLED = "unlabelled"
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,77 @@ def skill_table(classes: TokenClasses, skills, skill_family, *, min_tokens: int 
                                        "agreement", "median_score"])
 
 
+def group_curves(classes: TokenClasses, groups, *, order=None) -> pd.DataFrame:
+    """Mean loss (nats) of each group's tokens for every model: rows = groups, columns = sizes."""
+    groups = np.asarray(groups, dtype=object)
+    if groups.shape != (classes.n_tokens,):
+        raise ValueError(f"groups must have shape ({classes.n_tokens},), got {groups.shape}")
+    df = pd.DataFrame(classes.losses, columns=[int(s) for s in classes.sizes])
+    out = df.groupby(groups, sort=False).mean()
+    if order is not None:
+        out = out.reindex([o for o in order if o in out.index])
+    out.index.name = "group"
+    return out
+
+
+#: Status of a family in :func:`family_summary`, in the order they are tested.
+STATUSES = ("solved by the smallest model", "flat across the suite", "sharp", "gradual")
+
+
+def family_summary(classes: TokenClasses, groups, *, order=None) -> pd.DataFrame:
+    """How each group's tokens behave across the suite, with a one-word status.
+
+    The status follows the first rule that applies:
+
+    1. ``solved by the smallest model``: the group's mean loss is already below ``mono_low`` at the
+       smallest size (no drop left to see);
+    2. ``flat across the suite``: the mean loss falls by less than ``min_drop`` from the smallest to
+       the largest model (not learned, or at chance, within the suite);
+    3. ``sharp``: the median breakthroughness of its scored tokens is above the midpoint between the
+       floor 1/(M−1) and 1;
+    4. ``gradual`` otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = group; the columns of :func:`group_table`, ``loss_smallest`` and ``loss_largest``
+        (mean nats) and ``status``.
+    """
+    cr = classes.criteria
+    tab = group_table(classes, groups, order=order)
+    curves = group_curves(classes, groups, order=order).reindex(tab.index)
+    first, last = curves.iloc[:, 0], curves.iloc[:, -1]
+    mid = 0.5 * (1.0 + 1.0 / (classes.sizes.size - 1))
+    status = np.where(first < cr.mono_low, STATUSES[0],
+                      np.where(first - last < cr.min_drop, STATUSES[1],
+                               np.where(tab["median_score"].fillna(0) > mid, STATUSES[2], STATUSES[3])))
+    return tab.assign(loss_smallest=first.to_numpy(), loss_largest=last.to_numpy(), status=status)
+
+
+def status_text(summary: pd.DataFrame, *, exclude=(UNLABELLED,)) -> str:
+    """One Markdown sentence listing the groups of each status, e.g. "sharp: copy; gradual: count"."""
+    parts = []
+    for st in STATUSES:
+        names = [str(g) for g in summary.index[summary["status"] == st] if g not in exclude]
+        if names:
+            parts.append(f"{st}: **{', '.join(names)}**")
+    return "; ".join(parts) if parts else "no groups"
+
+
+def agreement_baseline(classes: TokenClasses, skills, skill_family, *, min_tokens: int = 5,
+                       seed: int = 0) -> float:
+    """Median per-skill agreement (see :func:`skill_table`) after shuffling skill labels among tokens.
+
+    The level of agreement that token counts alone produce: the real agreement must exceed it for
+    "the tokens of one skill drop together" to mean anything.
+    """
+    skills = np.array(skills, copy=True)
+    lab = skills >= 0
+    skills[lab] = np.random.default_rng(seed).permutation(skills[lab])
+    t = skill_table(classes, skills, skill_family, min_tokens=min_tokens)
+    return float(t["agreement"].median()) if len(t) else float("nan")
+
+
 def rank_correlation(table: pd.DataFrame) -> float:
     """Spearman correlation between skill frequency rank and the size of its largest drop.
 
@@ -189,6 +264,25 @@ def rank_correlation(table: pd.DataFrame) -> float:
     return float(spearmanr(table["rank"], table["median_gap"]).statistic)
 
 
+def skill_family_table(skills: pd.DataFrame) -> pd.DataFrame:
+    """Per family, the median over its skills of :func:`skill_table`'s columns and the rank correlation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = family; ``skills`` (count), medians of ``n``, ``share_monogenic``, ``median_gap``,
+        ``agreement``, ``median_score``, and ``rank_corr`` (:func:`rank_correlation` within the family).
+    """
+    cols = ["n", "share_monogenic", "median_gap", "agreement", "median_score"]
+    if skills.empty:
+        return pd.DataFrame(columns=["skills", *cols, "rank_corr"])
+    g = skills.groupby("family", sort=False)
+    out = g[cols].median()
+    out.insert(0, "skills", g.size())
+    out["rank_corr"] = [rank_correlation(t) for _, t in g]
+    return out.round(3)
+
+
 def analyze(losses, sizes, mode: str = "rescaled") -> TokenClasses:
     """Classify every token of a (T, M) loss array under the chosen criteria."""
     return classify(losses, sizes, criteria_for(losses, sizes, mode))
@@ -198,10 +292,6 @@ def analyze(losses, sizes, mode: str = "rescaled") -> TokenClasses:
 # Running the analysis on a suite of quanta.lm
 # --------------------------------------------------------------------------------------------------
 
-#: The corpora of the chapter, in page order.
-CORPORA = ("python-stdlib", "planted")
-#: Group name of planted tokens that no skill predicts.
-UNLABELLED = "unlabelled"
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,27 @@ def plot_group_shares(table, *, ax=None):
     return fig
 
 
+def plot_group_curves(curves, *, ax=None):
+    """Mean loss (bits) of each group's tokens against parameters, one line per group.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        From :func:`quanta.monogenic.analysis.group_curves`: rows = groups, columns = sizes, nats.
+    """
+    fig, ax = subplots(ax=ax)
+    sizes = np.asarray(curves.columns, dtype=float)
+    for k, (name, row) in enumerate(curves.iterrows()):
+        style = dict(color="0.45", ls="--") if name == "unlabelled" else dict(color=PALETTE[k % len(PALETTE)])
+        ax.plot(sizes, row.to_numpy() / LN2, "-o", ms=3, lw=1.5, label=str(name), **style)
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("parameters (non-embedding)")
+    ax.set_ylabel("mean loss (bits)")
+    ax.legend(loc="upper right", ncols=2, fontsize=7)
+    return fig
+
+
 def plot_drop_vs_rank(table, *, ax=None):
     """Size index of the largest loss drop against skill frequency rank (one point per skill).
 
