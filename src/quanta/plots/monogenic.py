@@ -17,6 +17,21 @@ from quanta.monogenic.gallery import KIND_COLOURS, Example
 from quanta.plots import PALETTE, subplots
 
 
+def _log_x(ax) -> None:
+    """Log x axis with labelled decades only (minor labels clutter a 1–3 decade axis)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _fmt_size(n: float) -> str:
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:.3g}{suffix}"
+    return f"{n:.3g}"
+
+
 def _short(text: str, n: int = 14) -> str:
     text = text.replace("\n", "↵").replace("\t", "⇥")
     if not text.strip():
@@ -56,7 +71,7 @@ def plot_gallery(classes: TokenClasses, examples: Sequence[Example], *, ncols: i
         ax.plot(classes.sizes, y, "-o", color=c, ms=3, lw=1.4)
         for v in (cr.mono_high, cr.mono_low):
             ax.axhline(v / LN2, color="0.6", ls="--", lw=0.7)
-        ax.set_xscale("log")
+        _log_x(ax)
         ax.set_ylim(bottom=0, top=max(float(y.max()), cr.mono_high / LN2) * 1.12)
         ax.text(0.03, 0.04, f"({e.label}) {e.kind}", transform=ax.transAxes, fontsize=7, color=c,
                 va="bottom")
@@ -184,8 +199,8 @@ def plot_group_curves(curves, *, ax=None):
     sizes = np.asarray(curves.columns, dtype=float)
     for k, (name, row) in enumerate(curves.iterrows()):
         style = dict(color="0.45", ls="--") if name == "unlabelled" else dict(color=PALETTE[k % len(PALETTE)])
-        ax.plot(sizes, row.to_numpy() / LN2, "-o", ms=3, lw=1.5, label=str(name), **style)
-    ax.set_xscale("log")
+        ax.plot(sizes, row.to_numpy() / LN2, marker="o", ms=3, lw=1.5, label=str(name), **{"ls": "-", **style})
+    _log_x(ax)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("parameters (non-embedding)")
     ax.set_ylabel("mean loss (bits)")
@@ -193,25 +208,37 @@ def plot_group_curves(curves, *, ax=None):
     return fig
 
 
-def plot_drop_vs_rank(table, *, ax=None):
-    """Size index of the largest loss drop against skill frequency rank (one point per skill).
+def plot_drop_vs_rank(table, *, sizes=None, order=None, ax=None):
+    """Where each skill's tokens drop most, against the skill's frequency rank (one point per skill).
 
     Parameters
     ----------
     table : pandas.DataFrame
         From :func:`quanta.monogenic.analysis.skill_table`: columns ``rank``, ``median_gap``,
-        ``family``, ``n``.
+        ``family``.
+    sizes : array_like, shape (M,), optional
+        Model sizes: the y ticks then name the pair of sizes of each gap.
+    order : sequence of str, optional
+        Families in colour order (to match the other figures of the chapter).
     """
     fig, ax = subplots(ax=ax)
-    fams = list(dict.fromkeys(table["family"]))
+    fams = list(order) if order is not None else list(dict.fromkeys(table["family"]))
     rng = np.random.default_rng(0)
     for k, f in enumerate(fams):
         sub = table[table["family"] == f]
+        if sub.empty:
+            continue
         jitter = rng.uniform(-0.12, 0.12, len(sub))
-        ax.scatter(sub["rank"], sub["median_gap"] + 0.5 + jitter, s=10, color=PALETTE[k % len(PALETTE)],
+        ax.scatter(sub["rank"], sub["median_gap"] + jitter, s=12, color=PALETTE[k % len(PALETTE)],
                    label=f, lw=0)
     ax.set_xscale("log")
+    if sizes is not None:
+        s = np.asarray(sizes, dtype=float)
+        ax.set_yticks(np.arange(s.size - 1),
+                      [f"{_fmt_size(a)}→{_fmt_size(b)}" for a, b in zip(s[:-1], s[1:])])
+        ax.set_ylabel("largest drop between sizes")
+    else:
+        ax.set_ylabel("gap of the largest drop (index)")
     ax.set_xlabel("skill frequency rank")
-    ax.set_ylabel("largest drop between sizes (index + ½)")
-    ax.legend(loc="upper left", ncols=2, fontsize=7)
+    ax.legend(loc="best", ncols=2, fontsize=7)
     return fig
