@@ -24,16 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-#: Candidates, as overrides of the ``small`` preset. Every candidate names every field that any of
-#: them changes, so its recorded command regenerates it whatever the preset becomes.
-CANDIDATES = {
-    "k48": dict(n_skills=48, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2)), steps=1500,
-                n_train_docs=20_000, n_test_docs=600, eval_docs=600),
-    "k150": dict(n_skills=150, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 2)), steps=2000,
-                 n_train_docs=30_000, n_test_docs=1200, eval_docs=1200),
-    "k400": dict(n_skills=400, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 3)), steps=3000,
-                 n_train_docs=60_000, n_test_docs=2000, eval_docs=2000),
-}
+from quanta.planted.experiment import PILOTS
+
+#: Candidates, as overrides of the ``small`` preset (the library's pilots: the chapter shows their
+#: committed artifacts side by side).
+CANDIDATES = PILOTS
 #: A CPU plumbing check (seconds), built on the ``smoke`` preset.
 TINY = {"tiny_a": dict(n_skills=12, steps=12), "tiny_b": dict(n_skills=18, steps=16)}
 

@@ -67,3 +67,47 @@ def test_study_config_validation():
         ex.preset("smoke", widths=(1, 2))
     with pytest.raises(ValueError, match="alpha"):
         _synthetic(0.5).index(0.7)
+
+
+def test_freeze_cli_overrides_name_the_pilot_config():
+    from quanta.planted.__main__ import parse_sets
+
+    for name, over in ex.PILOTS.items():
+        sets = parse_sets([f"{k}={v!r}" for k, v in over.items()])
+        assert ex.artifact_name(ex.preset("small", **sets)) == ex.artifact_name(ex.pilot_config(name))
+    assert ex.pilot_config(ex.SMALL_PILOT) == ex.preset("small")
+    with pytest.raises(ValueError, match="FIELD=VALUE"):
+        parse_sets(["n_skills"])
+
+
+def test_frozen_small_study_shows_progressive_learning_and_a_power_law():
+    """The committed `small` artifact (GPU): skills are learned progressively across the suite, in
+    order of frequency, and the mean labelled loss falls as a power of N at every α."""
+    from quanta.artifacts import has_artifact
+    from quanta.planted import Language
+
+    cfg = ex.preset("small")
+    assert has_artifact(ex.artifact_name(cfg)), "the small preset must have its frozen artifact in results/"
+    res, source = ex.study(cfg, device="cpu", progress=False)
+    assert source.startswith("artifact")  # loaded, never retrained in the tests
+    K, M = cfg.n_skills, len(cfg.sizes)
+    assert res.skill_loss.shape == (len(cfg.alphas), M, len(res.steps), K)
+    assert res.steps[-1] == cfg.steps
+    np.testing.assert_allclose(res.probs[0], Language(cfg.language(cfg.alphas[0])).probs)
+    for i, (alpha, fit) in enumerate(zip(res.alphas, res.alpha_n_fits(n_boot=300))):
+        learned = (res.skill_loss[i, :, -1] < cfg.threshold).sum(-1)
+        present = (res.skill_count[i] > 0).sum()
+        assert learned[0] < 0.1 * present          # the smallest member has learned few skills...
+        assert learned[-1] > 0.4 * present         # ...the largest many, but not all
+        assert learned[-1] < present
+        assert res.mean_labelled[i, -1, -1] < 0.05 * res.mean_labelled[i, 0, -1]
+        assert fit.r2 > 0.9 and fit.exponent_ci[0] > 0.4   # a clear power law in N
+        for by in ("size", "step"):
+            rho, p, n = res.order_correlation(alpha, by=by)
+            assert rho > 0.15 and p < 1e-3, (alpha, by, rho, p)  # frequent skills are learned first
+
+
+def test_pilot_table_lists_committed_pilots():
+    rows = ex.pilot_table(n_boot=50)
+    assert [r["pilot"] for r in rows] == [n + (" (small)" if n == ex.SMALL_PILOT else "") for n in ex.PILOTS]
+    assert all(r["K"] == ex.PILOTS[r["pilot"].split()[0]]["n_skills"] for r in rows)

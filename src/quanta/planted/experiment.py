@@ -121,14 +121,35 @@ class StudyConfig:
                                eval_docs=self.eval_docs, train_tokens=None, n_checkpoints=8)
 
 
+#: Candidate `small` studies compared by ``benchmarks/planted_pilot.py`` on one GPU (overrides of the
+#: :class:`StudyConfig` defaults; each names every field that any of them changes). Their frozen
+#: artifacts are committed, and :func:`pilot_table` shows them side by side on the chapter page.
+PILOTS = {
+    "k48": dict(n_skills=48, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2)), steps=1500,
+                n_train_docs=20_000, n_test_docs=600, eval_docs=600),
+    "k150": dict(n_skills=150, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 2)), steps=2000,
+                 n_train_docs=30_000, n_test_docs=1200, eval_docs=1200),
+    "k400": dict(n_skills=400, sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 3)), steps=3000,
+                 n_train_docs=60_000, n_test_docs=2000, eval_docs=2000),
+}
+#: The pilot that became the ``small`` preset.
+SMALL_PILOT = "k400"
+
 PRESETS = {
     # seconds on a CPU: a pipeline check, not science
     "smoke": dict(n_skills=12, alphas=(0.3, 0.6, 1.0), n_train_docs=128, n_test_docs=24, suite_scale="smoke",
                   sizes=((16, 1), (32, 1)), steps=12, batch_size=8, context=64, eval_docs=24),
-    # one GPU for a few minutes (or a long CPU run): 5 members over ~1.8 decades, 3 generating α
-    "small": dict(),
+    # One H100 for about four minutes (the three α in parallel; hours on two CPU cores), frozen in
+    # results/. Chosen among the PILOTS by benchmarks/planted_pilot.py: with K = 48 the two largest
+    # members had learned every skill they would learn (equal mean labelled loss at α = 0.3) and the α_N
+    # intervals were up to ±0.4 wide; with K = 150 the fits were loose (R² 0.83–0.94). K = 400 with six
+    # members over 2.25 decades and 3,000 steps on 60,000 documents keeps the largest member learning
+    # (about 60 % of the skills present in the test split at α = 0.6; the smallest learned one), gives
+    # R² ≥ 0.95 at every α, the tightest α_N intervals (±0.13 at α = 0.6 and 1), and learning-order
+    # correlations with p < 1e-4.
+    "small": dict(PILOTS[SMALL_PILOT]),
     # GPU: more skills, more members, longer training
-    "paper": dict(n_skills=400, alphas=(0.2, 0.4, 0.6, 0.8, 1.0), n_train_docs=200_000, n_test_docs=4_000,
+    "paper": dict(n_skills=1000, alphas=(0.2, 0.4, 0.6, 0.8, 1.0), n_train_docs=200_000, n_test_docs=4_000,
                   suite_scale="paper", sizes=((16, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 3), (192, 3)),
                   steps=6000, batch_size=64, context=256, lr=2e-3, eval_docs=4_000),
 }
@@ -187,7 +208,11 @@ def skill_losses(losses: np.ndarray, labels: np.ndarray, n_skills: int) -> tuple
 def _run_alpha(cfg: StudyConfig, alpha: float, device: str, progress: bool) -> dict:
     from ..lm.losses import token_losses
 
+    from ..lm.suite import train_suite
+
     scfg = cfg.suite(alpha)
+    # members this small train faster eagerly than through torch.compile (one compile per member)
+    train_suite(scfg, device=device, compile=False, progress=progress)
     tl = token_losses(scfg, checkpoints=True, device=device, progress=progress)
     names = list(dict.fromkeys(tl.names))  # members in column order
     order = sorted(names, key=lambda n: tl.n_params[tl.names.index(n)])
@@ -433,6 +458,46 @@ def _member_records(cfg: StudyConfig, device: str) -> dict:
         out[f"{a:g}"] = [{k: r.get(k) for k in ("name", "non_embedding", "train_s", "tokens_per_s", "epochs",
                                                  "final_train_loss", "device")} for r in recs]
     return out
+
+
+def pilot_config(name: str, *, seed: int = 0) -> StudyConfig:
+    """The study of pilot ``name`` (a key of :data:`PILOTS`)."""
+    check_choice("name", name, sorted(PILOTS))
+    return StudyConfig(**{**PRESETS["small"], **PILOTS[name], "seed": seed})
+
+
+def pilot_table(*, seed: int = 0, n_boot: int = 1000) -> list[dict]:
+    """One row per pilot whose frozen artifact is committed: the numbers the ``small`` preset was chosen on.
+
+    Columns: skills K, members and their N range, steps, skills learned (final loss under the threshold)
+    by the smallest and largest member out of those with test tokens at the middle α, α_N with its
+    interval at every α, the smallest R², and the Spearman ρ of learning order (by size) at the middle α.
+    """
+    from ..artifacts import has_artifact, load_artifact
+    from ..report import fmt_ci
+
+    rows = []
+    for name in PILOTS:
+        cfg = pilot_config(name, seed=seed)
+        art = artifact_name(cfg)
+        if not has_artifact(art):
+            continue
+        res = result_from_dict(cfg, load_artifact(art)[0], key=art)
+        fits = res.alpha_n_fits(n_boot=n_boot)
+        am = cfg.alpha_main
+        a = res.index(am)
+        learned = (res.skill_loss[a, :, -1] < cfg.threshold).sum(-1)
+        rho, p, _ = res.order_correlation(am, by="size")
+        row = {"pilot": name + (" (small)" if name == SMALL_PILOT else ""), "K": cfg.n_skills,
+               "members (N)": f"{len(res.n_params)}: {res.n_params[0]:,}–{res.n_params[-1]:,}", "steps": cfg.steps,
+               f"learned at α = {am:g} (smallest / largest / present)":
+                   f"{learned[0]} / {learned[-1]} / {int((res.skill_count[a] > 0).sum())}"}
+        for al, f in zip(res.alphas, fits):
+            row[f"α_N at α = {al:g}"] = fmt_ci(f.exponent, f.exponent_ci, digits=2)
+        row["min R²"] = f"{min(f.r2 for f in fits):.2f}"
+        row[f"ρ (size) at α = {am:g}"] = f"{rho:.2f} (p = {p:.0e})"
+        rows.append(row)
+    return rows
 
 
 def paper_alpha_n(alpha: float) -> float | str:
