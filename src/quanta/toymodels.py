@@ -32,10 +32,17 @@ from .validate import check_float, check_int, check_scale
 
 log = logging.getLogger(__name__)
 
+#: Size of the errors of the envelope exponent against the true α in the paper's Figure 17 (≈ 0.2;
+#: appendix D.2, SPEC §5).
+PAPER_TOY_ERROR = 0.2
+#: The (d, σ) whose curves the paper found closest to the LLM curves of its Figure 5 (SPEC §5).
+PAPER_BEST_MATCH = (1000, 2.0)
+
 __all__ = [
     "ToyClusters", "SweepConfig", "SlopeConfig", "ToyConfig", "preset", "cluster_sizes",
     "sample_clusters", "similarity", "spectral_labels", "amplitude_for", "run_sweep", "run_slopes", "sweep",
-    "slopes", "Calibration", "CorrectedExponent", "calibrate",
+    "slopes", "Calibration", "CorrectedExponent", "calibrate", "correction_table",
+    "PAPER_TOY_ERROR", "PAPER_BEST_MATCH",
 ]
 
 
@@ -181,9 +188,14 @@ class SlopeConfig:
         for name in ("ks", "sizes", "ranks"):
             if not hasattr(env, name):
                 raise TypeError(f"env must be a quanta.qdg.EnvelopeResult, got {type(env).__name__}")
+        from .qdg.rankfreq import fit_window, scaled_ks
+
         n = int(np.sum(env.sizes[env.ks[0]]))
-        return replace(self, n_points=n, ks=tuple(int(k) for k in env.ks),
-                       ranks=tuple(int(r) for r in env.ranks))
+        ks = tuple(int(k) for k in env.ks)
+        ranks = tuple(int(r) for r in env.ranks)
+        # Defaults are stored as None so that equal protocols share one cache entry.
+        return replace(self, n_points=n, ks=None if ks == scaled_ks(n) else ks,
+                       ranks=None if ranks == fit_window(n) else ranks)
 
 
 @dataclass(frozen=True)
@@ -500,6 +512,11 @@ class Calibration:
     sxx: float
     alpha_range: tuple[float, float]
 
+    @property
+    def invertible(self) -> bool:
+        """True if the measured exponent increases with α (the line can be read backwards)."""
+        return self.slope > 0
+
     def predict(self, alpha):
         """Expected measured exponent at true ``alpha`` (array_like)."""
         return self.intercept + self.slope * np.asarray(alpha, dtype=float)
@@ -530,6 +547,11 @@ class Calibration:
                 raise ValueError(f"measured_ci={measured_ci!r} must contain measured={m!r}")
             sm = (hi - lo) / (2 * z)
             measured_ci = (lo, hi)
+        lo_a, hi_a = self.alpha_range
+        if not self.invertible:
+            return CorrectedExponent(measured=m, measured_ci=measured_ci, estimate=float("nan"),
+                                     ci=(-np.inf, np.inf), level=level, bounded=False,
+                                     extrapolated=True)
         t = scipy.stats.t.ppf(0.5 + level / 2, self.n - 2)
         b, s = self.slope, self.resid_sd
         r = m - self.predict(self.alpha_mean)
@@ -544,7 +566,6 @@ class Calibration:
             ci, bounded = (self.alpha_mean + lo_u, self.alpha_mean + hi_u), True
         else:
             ci, bounded = (-np.inf, np.inf), False
-        lo_a, hi_a = self.alpha_range
         return CorrectedExponent(measured=m, measured_ci=measured_ci, estimate=float(estimate),
                                  ci=(float(ci[0]), float(ci[1])), level=level, bounded=bounded,
                                  extrapolated=not lo_a <= estimate <= hi_a)
@@ -567,8 +588,8 @@ def calibrate(result: dict) -> Calibration:
     Raises
     ------
     ValueError
-        If there are fewer than 3 points or the measured exponent does not increase with α (a
-        calibration that cannot be inverted).
+        If there are fewer than 3 points. A line that does not increase with α is returned (its
+        :attr:`Calibration.invertible` is False and :meth:`Calibration.invert` gives no estimate).
     """
     try:
         alphas = np.asarray(result["alphas"], dtype=float)
@@ -588,9 +609,48 @@ def calibrate(result: dict) -> Calibration:
     b = float(((x - xm) * (y - y.mean())).sum() / sxx)
     a = float(y.mean() - b * xm)
     if b <= 0:
-        raise ValueError(f"measured exponent does not increase with the true alpha (slope {b:.3g}); "
-                         "the calibration cannot be inverted")
+        log.warning("measured exponent does not increase with the true alpha (slope %.3g): "
+                    "the calibration cannot be inverted", b)
     resid = y - (a + b * x)
     s = float(np.sqrt((resid**2).sum() / max(n - 2, 1)))
     return Calibration(intercept=a, slope=b, resid_sd=s, n=int(n), alpha_mean=float(xm), sxx=sxx,
                        alpha_range=(float(alphas.min()), float(alphas.max())))
+
+
+def correction_table(entries: dict):
+    """Measured and bias-corrected exponents side by side.
+
+    Parameters
+    ----------
+    entries : dict
+        Label -> ``(corrected, truth)`` with ``corrected`` a :class:`CorrectedExponent` and ``truth``
+        the planted exponent (float) or None where unknown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: measurement, measured exponent, corrected exponent, planted exponent, error before,
+        error after (|estimate − planted|), note (calibration range / interval warnings).
+    """
+    import pandas as pd
+
+    rows = []
+    for label, (c, truth) in entries.items():
+        if not isinstance(c, CorrectedExponent):
+            raise TypeError(f"entries[{label!r}] must hold a CorrectedExponent, got {type(c).__name__}")
+        mci = f" [{c.measured_ci[0]:.3f}, {c.measured_ci[1]:.3f}]" if c.measured_ci else ""
+        notes = []
+        if not np.isfinite(c.estimate):
+            notes.append("no estimate: the toy's exponent does not increase with α here")
+        elif not c.bounded:
+            notes.append("interval unbounded: calibration slope not resolved")
+        if c.extrapolated:
+            notes.append("outside the calibrated range of α")
+        rows.append({"measurement": label, "measured exponent": f"{c.measured:.3f}{mci}",
+                     "corrected exponent": str(c),
+                     "planted exponent": "unknown" if truth is None else f"{truth:.3f}",
+                     "error before": None if truth is None else abs(c.measured - truth),
+                     "error after": (None if truth is None or not np.isfinite(c.estimate)
+                                     else abs(c.estimate - truth)),
+                     "note": "; ".join(notes) or "–"})
+    return pd.DataFrame(rows)

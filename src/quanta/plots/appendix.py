@@ -114,7 +114,8 @@ def plot_slope_vs_alpha(result: dict, calibration=None, *, level: float = 0.95, 
     return fig
 
 
-def plot_correction(calibration, corrections: dict, *, level: float = 0.95, ax=None):
+def plot_correction(calibration, corrections: dict, *, truths: dict | None = None, level: float = 0.95,
+                    ax=None):
     """Measured envelope exponents read back through the calibration line.
 
     Parameters
@@ -122,9 +123,12 @@ def plot_correction(calibration, corrections: dict, *, level: float = 0.95, ax=N
     calibration : quanta.toymodels.Calibration
     corrections : dict
         Label -> :class:`quanta.toymodels.CorrectedExponent`.
+    truths : dict, optional
+        Label -> planted exponent, drawn as a diamond on the measurement's line where known.
     """
     fig, ax = subplots(ax=ax)
-    vals = [c.measured for c in corrections.values()] + [c.estimate for c in corrections.values()]
+    vals = [c.measured for c in corrections.values()] + [
+        c.estimate for c in corrections.values() if np.isfinite(c.estimate)]
     lo_a = min([calibration.alpha_range[0]] + vals) - 0.1
     hi_a = max([calibration.alpha_range[1]] + vals) + 0.1
     grid = np.linspace(lo_a, hi_a, 200)
@@ -138,10 +142,16 @@ def plot_correction(calibration, corrections: dict, *, level: float = 0.95, ax=N
         ax.axhline(c.measured, color=col, lw=0.8, ls=":")
         if c.measured_ci is not None:
             ax.axhspan(*c.measured_ci, color=col, alpha=0.1, lw=0)
+        if not np.isfinite(c.estimate):
+            ax.plot([], [], color=col, ls=":", label=f"{label}: {c.measured:.2f} (no correction)")
+            continue
         lo, hi = c.ci
         lo, hi = max(lo, lo_a), min(hi, hi_a)
         ax.errorbar([c.estimate], [c.measured], xerr=[[c.estimate - lo], [hi - c.estimate]], fmt="s",
                     ms=4, color=col, capsize=2, label=f"{label}: {c.measured:.2f} → {c.estimate:.2f}")
+        if truths and truths.get(label) is not None:
+            ax.plot([truths[label]], [c.measured], marker="D", ms=5, mfc="none", color=col,
+                    label=f"{label}: planted {truths[label]:.2f}")
     ax.set_xlim(lo_a, hi_a)
     ax.set_xlabel("true rank-frequency exponent")
     ax.set_ylabel("measured envelope exponent")
