@@ -367,7 +367,7 @@ def train_member(cfg: SuiteConfig, index: int, stream: np.ndarray, vocab_size: i
     amp = cfg.precision == "bfloat16"
     stop = cfg.steps if until is None else min(cfg.steps, until)
     acc, n_acc = torch.zeros((), device=dev), 0
-    t_train = 0.0
+    t_train, t_first, s_first = 0.0, None, start
     t0 = time.perf_counter()
     for step in bar(range(start, stop), desc=f"train {name}", disable=not progress):
         rows = torch.from_numpy(batch_rows(step, cfg.batch_size, n_chunks, cfg.seed)).to(dev)
@@ -391,6 +391,8 @@ def train_member(cfg: SuiteConfig, index: int, stream: np.ndarray, vocab_size: i
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             t_train += time.perf_counter() - t0
+            if t_first is None:
+                t_first, s_first = t_train, s
             if s in ckpts:
                 save_checkpoint(model, mdir / f"step{s:07d}")
             if s < cfg.steps:
@@ -399,13 +401,16 @@ def train_member(cfg: SuiteConfig, index: int, stream: np.ndarray, vocab_size: i
     if stop < cfg.steps:
         return {"name": name, "done": False, "step": stop}
     n_steps = cfg.steps - start
+    # steady-state throughput: after the first saved step (which includes compilation and warm-up)
+    steady = (cfg.steps - s_first) * cfg.tokens_per_step / max(t_train - t_first, 1e-9) if s_first < cfg.steps else None
     tps = n_steps * cfg.tokens_per_step / max(t_train, 1e-9)
     fpt = flops_per_token(d, L, vocab_size, cfg.context)
     rec = {"name": name, "done": True, "d_model": d, "n_layers": L, "non_embedding": non_embedding_params(d, L),
            "total_params": sum(p.numel() for p in model.parameters()), "vocab_size": vocab_size,
            "steps": cfg.steps, "tokens": cfg.tokens_trained, "epochs": cfg.tokens_trained / (n_chunks * cfg.context),
            "peak_lr": peak_lr(cfg, d), "train_s": t_train, "steps_timed": n_steps, "tokens_per_s": tps,
-           "flops_per_token": fpt, "mfu": (tps * fpt / PEAK_BF16_FLOPS) if dev.type == "cuda" else None,
+           "steady_tokens_per_s": steady, "flops_per_token": fpt, "compiled": bool(compile),
+           "mfu": (steady * fpt / PEAK_BF16_FLOPS) if (dev.type == "cuda" and steady) else None,
            "device": str(dev), "curve": curve, "final_train_loss": curve[-1][1] if curve else None}
     atomic_write_text(mdir / "DONE.json", json.dumps(rec, indent=1))
     import shutil
