@@ -101,3 +101,19 @@ def comparison_rows(env_stdlib, env_planted, run_planted, score) -> list[dict]:
          "paper": "hours (A100)", "note": f"authors' procedure re-implemented: {b['reference']['seconds_extrapolated'] / 60:.0f} min"},
     ]
     return rows
+
+
+def threshold_note(run) -> str:
+    """How the candidate tokens of ``run`` were chosen, as a phrase for the prose."""
+    thr = run.selection["threshold"]
+    if run.cfg.loss_quantile is None:
+        return f"loss below {thr:.2f} nats"
+    return (f"loss below {thr:.2f} nats, the suite's best-predicted {run.cfg.loss_quantile:.0%} of test tokens "
+            f"(too few fall below the paper's {run.cfg.loss_threshold} nats at this scale)")
+
+
+def mode_note(run) -> str:
+    """Which gradients the similarity matrix of ``run`` was built from, as a phrase for the prose."""
+    if run.cfg.mode == "exact":
+        return "exact gradients"
+    return f"gradients CountSketched to k = {run.cfg.sketch_dim:,} dimensions"

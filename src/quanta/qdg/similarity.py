@@ -278,7 +278,7 @@ def gradient_similarity(model: torch.nn.Module, specs: list[ParamSpec], loss_fn:
     if mode == "exact":
         inv = 1.0 / norms.clamp_min(1e-30)
         C = C * inv[:, None] * inv[None, :]
-    C = C.clamp_(-1.0, 1.0)
+    C = (0.5 * (C + C.T)).clamp_(-1.0, 1.0)  # exactly symmetric (BLAS tiles round differently)
     inv_perm = torch.from_numpy(np.argsort(perm)).to(device)
     C = C[inv_perm][:, inv_perm]
     norms = norms[inv_perm]
