@@ -12,7 +12,7 @@ import pytest
 from quanta.notebooks import glued, run_notebook
 
 FIGURES = ("gallery-stdlib", "gallery-planted", "criteria", "breakthroughness", "family-curves", "families",
-           "drop-rank")
+           "drop-rank", "skill-families")
 
 
 @pytest.fixture(scope="module")
@@ -55,5 +55,6 @@ def test_glued_numbers_in_range(executed):
         assert int(g[f"mono_{corpus}_models"]) >= 3 and int(g[f"mono_{corpus}_tokens"]) > 100
         for k in ("share_mono", "share_poly", "share_sharp"):
             assert 0.0 <= float(g[f"mono_{corpus}_{k}"]) <= 100.0
-    for k in ("mono_labelled_mono", "mono_unlabelled_sharp", "mono_skill_agreement_shuffled"):
+    assert int(g["mono_study_skills"]) >= 2 and int(g["mono_study_models"]) >= 2
+    for k in ("mono_labelled_mono", "mono_unlabelled_sharp", "mono_skill_agreement_shuffled", "mono_study_mono"):
         assert 0.0 <= float(g[k]) <= 100.0

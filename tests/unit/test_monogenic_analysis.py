@@ -132,3 +132,21 @@ def test_bad_config_and_inputs():
         mono.skill_table(c, np.full(c.n_tokens, 7), np.array(["fact"]))
     with pytest.raises(TypeError, match="cfg"):
         mono.run_corpus({"scale": "small"}, "planted")
+
+
+def test_rescaling_from_a_given_mean_curve():
+    mean = np.asarray(mono.PAPER_MEAN_LOSS_BITS) * mono.LN2
+    skills = np.vstack([np.full(7, 9.0), np.full(7, 0.01)])  # per-skill curves with another mean
+    cr = mono.rescaled_criteria(skills, mono.PAPER_SIZES, mean=mean)
+    assert cr.mono_high == pytest.approx(5.0) and cr.poly_slope == pytest.approx(-0.3)
+
+
+def test_skill_curve_table_columns():
+    losses, labels, family = planted_like(seed=5, n_unlabelled=0)
+    curves = np.array([losses[labels == k].mean(0) for k in range(40)])
+    c = mono.classify(curves, SIZES, mono.paper_criteria())
+    sc = mono.SkillCurves(classes=c, skill=np.arange(40), family=family.astype(object), alpha=0.5,
+                          families=("fact", "count"), source="test")
+    t = mono.skill_curve_table(sc)
+    assert (t["kind"] == "monogenic").all() and (t["rank"] == np.arange(1, 41)).all()
+    assert mono.rank_correlation(t) > 0.9

@@ -157,7 +157,7 @@ def test_summary_counts(synthetic):
 @pytest.mark.parametrize("bad, match", [
     (dict(losses=np.zeros((3, 5))), "shape"),
     (dict(losses=np.full((3, 6), np.nan)), "finite"),
-    (dict(sizes=np.array([1.0, 2.0])), "at least 3"),
+    (dict(sizes=np.array([1.0])), "at least 2"),
     (dict(sizes=np.array([1.0, 2.0, 2.0, 3.0, 4.0, 5.0])), "distinct"),
     (dict(sizes=-SIZES), "positive"),
 ])

@@ -126,7 +126,7 @@ def suite_loss_scale(losses, sizes) -> dict:
             "slope": _loglinear_slope(mean, np.log(sizes)), "drop": float(mean[0] - mean[-1])}
 
 
-def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None) -> Criteria:
+def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None, mean=None) -> Criteria:
     """Translate the paper's thresholds to our suite's loss scale.
 
     Each threshold keeps its meaning relative to the suite's own mean-loss curve, measured on Pythia
@@ -149,6 +149,9 @@ def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None) -> Cr
         Non-embedding parameter counts.
     reference : Criteria, optional
         Thresholds on the Pythia scale to translate; default the paper's.
+    mean : array_like, shape (M,), optional
+        The suite's mean loss per model, when ``losses`` are not the tokens it averages (e.g. per-skill
+        curves); default ``losses.mean(axis=0)``.
 
     Returns
     -------
@@ -163,7 +166,12 @@ def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None) -> Cr
         If a mean loss is not positive.
     """
     reference = paper_criteria() if reference is None else reference
-    ours, paper = suite_loss_scale(losses, sizes), paper_loss_scale()
+    if mean is None:
+        ours = suite_loss_scale(losses, sizes)
+    else:
+        mean = np.asarray(mean, dtype=float)
+        ours = suite_loss_scale(mean[None, :], sizes)
+    paper = paper_loss_scale()
     if not (ours["first"] > 0 and ours["last"] > 0):
         raise ValueError("losses: the suite's mean loss must be positive to rescale the criteria, got "
                          f"{ours['first']:.4g} (smallest model) and {ours['last']:.4g} (largest)")
@@ -276,7 +284,8 @@ def summary(classes: TokenClasses) -> dict:
     dict
         ``n_tokens``, ``n_monogenic``, ``n_polygenic``, ``share_monogenic``, ``share_polygenic``,
         ``monogenic_per_size`` (list of M−1 counts, drop at size index 1 … M−1), ``n_scored``,
-        ``median_score``, ``share_sharp`` (scored tokens with score > 1/2), ``score_floor`` = 1/(M−1).
+        ``median_score`` (over scored tokens), ``share_sharp`` (tokens with score > 1/2, over all
+        tokens, as in :func:`quanta.monogenic.analysis.group_table`), ``score_floor`` = 1/(M−1).
     """
     m = classes.sizes.size
     mono, poly = classes.monogenic, classes.polygenic
@@ -292,6 +301,6 @@ def summary(classes: TokenClasses) -> dict:
         "monogenic_per_size": [int(c) for c in per_size],
         "n_scored": int(scored.size),
         "median_score": float(np.median(scored)) if scored.size else float("nan"),
-        "share_sharp": float((scored > 0.5).mean()) if scored.size else float("nan"),
+        "share_sharp": float((scored > 0.5).sum() / n),
         "score_floor": 1.0 / (m - 1),
     }
