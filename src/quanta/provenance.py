@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import platform
 import subprocess
 from functools import lru_cache
@@ -16,11 +17,18 @@ TRACKED_PACKAGES = ("numpy", "scipy", "torch", "transformers", "tokenizers", "sc
 
 @lru_cache(maxsize=1)
 def git_commit() -> str:
-    """Current commit of the repository (``+dirty`` if the work tree differs), or ``"unknown"``."""
+    """Current commit of the repository (``+dirty`` if the work tree differs), or ``"unknown"``.
+
+    ``$QUANTA_SOURCE_COMMIT`` takes precedence: set it where the tree travels without its ``.git``
+    (e.g. a GPU machine that receives a copy of the working tree).
+    """
+    env = os.environ.get("QUANTA_SOURCE_COMMIT")
+    if env:
+        return env
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root(), capture_output=True, text=True,
                              timeout=10).stdout.strip()
-        if not sha:
+        if len(sha) != 40:
             return "unknown"
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root(),
                                capture_output=True, text=True, timeout=10).stdout.strip()
