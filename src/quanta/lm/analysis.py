@@ -9,7 +9,8 @@ loss falls as S^-α_S with α_S between 0.037 and 0.06. In the quantization pict
 set of tokens whose quantum a model has learned; growth moves tokens from the tail into the spike.
 
 Conventions (SPEC §0, §3.3-3.4): stored losses are nats; plots and fits use bits (÷ ln 2). p(L) is a
-``density=True`` histogram with 1000 bins on (0, 18) bits for sizes; the training-dynamics fit uses
+``density=True`` histogram on (0, 18) bits with the paper's 1000 bins when there are millions of
+tokens, and about 50 tokens per bin for our smaller test sets; the training-dynamics fit uses
 checkpoints after the learning-rate warm-up (the paper fitted steps 11,000-100,000 of 143,000).
 """
 
@@ -25,6 +26,11 @@ from .losses import TokenLosses
 LN2 = float(np.log(2.0))
 HIST_BINS = 1000
 HIST_RANGE_BITS = (0.0, 18.0)
+
+
+def n_bins(n_tokens: int) -> int:
+    """Histogram bins for ``n_tokens`` losses: the paper's 1000 for millions of tokens, ~50 tokens per bin below."""
+    return int(np.clip(n_tokens // 50, 60, HIST_BINS))
 
 
 def histogram_bits(losses_nats: np.ndarray, *, bins: int = HIST_BINS, range_bits=HIST_RANGE_BITS) -> np.ndarray:
@@ -70,8 +76,9 @@ def size_scaling(tl: TokenLosses, *, n_boot: int = 1000, seed: int = 0) -> SizeS
     fin = tl.final()
     mean_bits = fin.mean / LN2
     fit = fit_power_law(fin.n_params.astype(float), mean_bits, n_boot=n_boot, seed=seed)
-    return SizeScaling(fin.n_params, mean_bits, fit, np.linspace(*HIST_RANGE_BITS, HIST_BINS + 1),
-                       histogram_bits(fin.losses), (fin.losses / LN2 < 0.1).mean(axis=0), fin.names, fin.n_tokens)
+    b = n_bins(fin.n_tokens)
+    return SizeScaling(fin.n_params, mean_bits, fit, np.linspace(*HIST_RANGE_BITS, b + 1),
+                       histogram_bits(fin.losses, bins=b), (fin.losses / LN2 < 0.1).mean(axis=0), fin.names, fin.n_tokens)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +139,9 @@ def dynamics(tl: TokenLosses, *, member: str | None = None, n_boot: int = 1000, 
             for mb in mean_bits]
     member = names[-1] if member is None else member
     chosen = tl.member(member)
+    b = n_bins(chosen.n_tokens)
     return Dynamics(steps, mean_bits, tuple(names), np.array([p.n_params[0] for p in per]), fits, (lo, hi), member,
-                    np.linspace(*HIST_RANGE_BITS, HIST_BINS + 1), histogram_bits(chosen.losses))
+                    np.linspace(*HIST_RANGE_BITS, b + 1), histogram_bits(chosen.losses, bins=b))
 
 
 def dynamics_from_summary(steps, mean_bits, names, n_params, density, edges_bits, member: str, *, n_boot: int = 1000,
