@@ -63,7 +63,8 @@ def select_examples(classes: TokenClasses, *, n_monogenic: int = 3, n_polygenic:
 
     Monogenic picks cycle over the drop sizes that occur (one random token per size, smallest size
     first) so the gallery shows drops at different scales. Where too few tokens meet a criterion, the
-    remaining slots go to the tokens with the highest breakthroughness (``"sharpest"``) or, for the
+    remaining slots go to the tokens with the highest breakthroughness (``"sharpest"``; ties broken by
+    the larger net loss drop) or, for the
     polygenic side, the steepest tokens with the lowest breakthroughness (``"smoothest"``).
 
     Parameters
@@ -112,7 +113,8 @@ def select_examples(classes: TokenClasses, *, n_monogenic: int = 3, n_polygenic:
         order.extend(c[r] for c in by_size if r < len(c))
     picks += [("monogenic", i) for i in take(order, n_monogenic, seen)]
     score = np.where(np.isfinite(classes.score), classes.score, -np.inf)
-    sharp = [i for i in np.argsort(-score, kind="stable") if np.isfinite(classes.score[i])]
+    # highest score first; among equal scores (steps score exactly 1) the largest net drop
+    sharp = [i for i in np.lexsort((-classes.net_drop, -np.round(score, 6))) if np.isfinite(classes.score[i])]
     picks += [("sharpest", i) for i in take(sharp, n_monogenic - len(picks), seen)]
 
     seen = set()
