@@ -34,7 +34,13 @@ Per-token losses (:mod:`quanta.lm.losses`)
     ``names`` (M,), ``doc_ids``; methods ``mean``, ``final()``, ``member(name)``, ``columns(mask)``.
     ``suite_records(cfg)`` -> member records (sizes, tokens, epochs, wall time) and training curves.
     ``per_token_losses(model, docs)`` / ``per_token_losses_naive`` for any GPT-NeoX model.
-    ``paper_losses()`` -> the committed GPU artifact (paper-scale suite) as ``TokenLosses``.
+Analyses (:mod:`quanta.lm.analysis`)
+    ``size_scaling(tl)`` -> ``SizeScaling`` (α_N fit of mean loss in bits vs N, p(L) per member,
+    share of tokens under 0.1 bits); ``dynamics(tl_checkpoints)`` -> ``Dynamics`` (mean loss per
+    checkpoint, α_S fits, p(L) over training); ``member_table``; ``comparison_rows``.
+Paper-scale artifact (:mod:`quanta.lm.paper`)
+    ``freeze(npz, json)`` commits the GPU run as ``results/lm_paper``; ``available()``; ``load()`` ->
+    ``(TokenLosses, SizeScaling, Dynamics, manifest)``.
 Pythia (:mod:`quanta.lm.pythia`)
     ``PYTHIA_V0`` table (SPEC §3.1), ``load_pythia(name, revision, local_dir=)``,
     ``pythia_token_losses(names, pile_path)``, the paper's numbers ``PAPER_ALPHA_N`` etc.
@@ -48,6 +54,7 @@ Example
 >>> dyn = lm.token_losses(cfg, checkpoints=True)  # every checkpoint of every member
 """
 
+from . import analysis, paper
 from .checkpoints import count_params, load_checkpoint, non_embedding_params, save_checkpoint
 from .corpora import CORPORA, Document, get_corpus, register_corpus
 from .losses import (TokenLosses, evaluate_suite, per_token_losses, per_token_losses_naive, suite_records,
@@ -57,7 +64,7 @@ from .suite import PRESETS, Suite, SuiteConfig, preset, suite_tokenizer, test_do
 from .tokenizer import TokenizedDocs, encode_documents, get_tokenizer, load_tokenizer, save_tokenizer, train_bpe
 
 __all__ = [
-    "CORPORA", "Document", "get_corpus", "register_corpus", "TokenizedDocs", "encode_documents", "get_tokenizer",
+    "analysis", "paper",    "CORPORA", "Document", "get_corpus", "register_corpus", "TokenizedDocs", "encode_documents", "get_tokenizer",
     "load_tokenizer", "save_tokenizer", "train_bpe", "PRESETS", "Suite", "SuiteConfig", "preset", "suite_tokenizer",
     "test_docs", "train_stream", "train_suite", "TokenLosses", "evaluate_suite", "per_token_losses",
     "per_token_losses_naive", "suite_records", "token_index", "token_losses", "count_params", "load_checkpoint",

@@ -218,6 +218,26 @@ def evaluate_suite(suite, docs: TokenizedDocs, *, checkpoints: bool = False, mem
                        tuple(n for n, _ in jobs), docs.doc_ids)
 
 
+def _losses_entry(cfg: SuiteConfig, checkpoints: bool, device: str, progress: bool):
+    from ..cache import memo
+    from ..device import resolve
+
+    corpus = resolve_corpus(cfg)
+    tok = suite_tokenizer(cfg)
+
+    def compute():
+        dev = resolve(device)
+        suite = train_suite(cfg, device=str(dev), progress=progress)
+        docs = test_docs(cfg)
+        check_vocab(suite.load(0, device="cpu"), tok)
+        tl = evaluate_suite(suite, docs, checkpoints=checkpoints, device=str(dev), progress=progress)
+        return {**tl.to_dict(), "members": [{k: v for k, v in m.items() if k != "curve"} for m in suite.members],
+                "curves": {m["name"]: m["curve"] for m in suite.members}}
+
+    return memo("lm.token_losses", {**cache_config(cfg), "checkpoints": checkpoints}, compute, version=LOSSES_VERSION,
+                inputs=[corpus_key(corpus), tokenizer_key(tok)])
+
+
 def token_losses(cfg: SuiteConfig, *, checkpoints: bool = False, device: str = "auto", progress: bool = True) -> TokenLosses:
     """Train (or reuse) the suite of ``cfg`` and return its per-token losses on the test documents (cached).
 
@@ -232,36 +252,14 @@ def token_losses(cfg: SuiteConfig, *, checkpoints: bool = False, device: str = "
         False: one column per member (final model), ordered by size. True: one column per member and
         checkpoint (training dynamics), ordered by member then step.
     device : str
-        ``auto``, ``cpu``, ``cuda``... (not part of the cache key).
+        ``auto``, ``cpu``, ``cuda``... (not part of the cache key; only used when something must be
+        computed).
     """
-    from ..cache import memo
-    from ..device import resolve
-
-    dev = resolve(device)
-    corpus = resolve_corpus(cfg)
-    tok = suite_tokenizer(cfg)
-
-    def compute():
-        suite = train_suite(cfg, device=str(dev), progress=progress)
-        docs = test_docs(cfg)
-        with_model = suite.load(0, device="cpu")
-        check_vocab(with_model, tok)
-        tl = evaluate_suite(suite, docs, checkpoints=checkpoints, device=str(dev), progress=progress)
-        return {**tl.to_dict(), "members": [{k: v for k, v in m.items() if k != "curve"} for m in suite.members],
-                "curves": {m["name"]: m["curve"] for m in suite.members}}
-
-    out = memo("lm.token_losses", {**cache_config(cfg), "checkpoints": checkpoints}, compute, version=LOSSES_VERSION,
-               inputs=[corpus_key(corpus), tokenizer_key(tok)])
-    return TokenLosses.from_dict(out)
+    return TokenLosses.from_dict(_losses_entry(cfg, checkpoints, device, progress))
 
 
 def suite_records(cfg: SuiteConfig, *, device: str = "auto", progress: bool = True) -> dict:
-    """Member records and training curves of the suite of ``cfg`` (cached with the final losses)."""
-    from ..cache import memo
-
-    token_losses(cfg, device=device, progress=progress)
-    corpus = resolve_corpus(cfg)
-    tok = suite_tokenizer(cfg)
-    out = memo("lm.token_losses", {**cache_config(cfg), "checkpoints": False}, lambda: {}, version=LOSSES_VERSION,
-               inputs=[corpus_key(corpus), tokenizer_key(tok)])
+    """Member records (sizes, tokens, epochs, wall time, throughput) and training-loss curves of the
+    suite of ``cfg`` (cached with its final per-token losses)."""
+    out = _losses_entry(cfg, False, device, progress)
     return {"members": out["members"], "curves": out["curves"]}
