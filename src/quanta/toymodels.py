@@ -643,14 +643,15 @@ def correction_table(entries: dict):
         if not np.isfinite(c.estimate):
             notes.append("no estimate: the toy's exponent does not increase with α here")
         elif not c.bounded:
-            notes.append("interval unbounded: calibration slope not resolved")
-        if c.extrapolated:
+            notes.append("not correctable: with this protocol the toy's exponent barely depends on α "
+                         "(calibration slope not resolved, interval unbounded)")
+        elif c.extrapolated:
             notes.append("outside the calibrated range of α")
         rows.append({"measurement": label, "measured exponent": f"{c.measured:.3f}{mci}",
-                     "corrected exponent": str(c),
+                     "corrected exponent": str(c) if c.bounded else "–",
                      "planted exponent": "unknown" if truth is None else f"{truth:.3f}",
                      "error before": None if truth is None else abs(c.measured - truth),
-                     "error after": (None if truth is None or not np.isfinite(c.estimate)
+                     "error after": (None if truth is None or not c.bounded
                                      else abs(c.estimate - truth)),
                      "note": "; ".join(notes) or "–"})
     return pd.DataFrame(rows)

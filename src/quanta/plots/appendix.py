@@ -126,9 +126,9 @@ def plot_correction(calibration, corrections: dict, *, truths: dict | None = Non
     truths : dict, optional
         Label -> planted exponent, drawn as a diamond on the measurement's line where known.
     """
-    fig, ax = subplots(ax=ax)
+    fig, ax = subplots(ax=ax, figsize=(6.2, 3.4))
     vals = [c.measured for c in corrections.values()] + [
-        c.estimate for c in corrections.values() if np.isfinite(c.estimate)]
+        c.estimate for c in corrections.values() if c.bounded]
     lo_a = min([calibration.alpha_range[0]] + vals) - 0.1
     hi_a = max([calibration.alpha_range[1]] + vals) + 0.1
     grid = np.linspace(lo_a, hi_a, 200)
@@ -141,21 +141,21 @@ def plot_correction(calibration, corrections: dict, *, truths: dict | None = Non
         col = PALETTE[(n * 2) % len(PALETTE)]
         ax.axhline(c.measured, color=col, lw=0.8, ls=":")
         if c.measured_ci is not None:
-            ax.axhspan(*c.measured_ci, color=col, alpha=0.1, lw=0)
-        if not np.isfinite(c.estimate):
-            ax.plot([], [], color=col, ls=":", label=f"{label}: {c.measured:.2f} (no correction)")
+            ax.axhspan(*c.measured_ci, color=col, alpha=0.06, lw=0)
+        if not c.bounded:
+            ax.plot([], [], color=col, ls=":", label=f"{label}: {c.measured:.2f} (not correctable)")
             continue
         lo, hi = c.ci
         lo, hi = max(lo, lo_a), min(hi, hi_a)
         ax.errorbar([c.estimate], [c.measured], xerr=[[c.estimate - lo], [hi - c.estimate]], fmt="s",
                     ms=4, color=col, capsize=2, label=f"{label}: {c.measured:.2f} → {c.estimate:.2f}")
         if truths and truths.get(label) is not None:
-            ax.plot([truths[label]], [c.measured], marker="D", ms=5, mfc="none", color=col,
+            ax.plot([truths[label]], [c.measured], marker="D", ms=5, mfc="none", color=col, ls="none",
                     label=f"{label}: planted {truths[label]:.2f}")
     ax.set_xlim(lo_a, hi_a)
     ax.set_xlabel("true rank-frequency exponent")
     ax.set_ylabel("measured envelope exponent")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
 
 
