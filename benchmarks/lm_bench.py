@@ -95,7 +95,10 @@ def main() -> None:
 
     res = {"device": describe("cuda"), "train": []}
     for comp in (False, True):
-        r = bench_train(args.d, args.layers, args.vocab, args.context, args.batch, compile=comp, steps=args.steps)
+        try:
+            r = bench_train(args.d, args.layers, args.vocab, args.context, args.batch, compile=comp, steps=args.steps)
+        except Exception as e:  # a compiler failure must not hide the eager numbers
+            r = {"compile": comp, "error": f"{type(e).__name__}: {e}"[:2000]}
         print(json.dumps(r), flush=True)
         res["train"].append(r)
     res["eval"] = bench_eval(args.d, args.layers, args.vocab, args.context)

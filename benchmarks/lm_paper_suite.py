@@ -72,8 +72,15 @@ def main() -> None:
     for i, (d, L) in enumerate(cfg.sizes):
         comp = S.non_embedding_params(d, L) >= args.compile_min
         t0 = time.perf_counter()
-        rec = S.train_member(cfg, i, stream, vocab, work, device=dev, eos_token_id=meta["eos_token_id"],
-                             compile=comp, progress=False)
+        try:
+            rec = S.train_member(cfg, i, stream, vocab, work, device=dev, eos_token_id=meta["eos_token_id"],
+                                 compile=comp, progress=False)
+        except Exception as e:
+            if not comp:
+                raise
+            print(f"compile failed for member {i} ({type(e).__name__}: {e}); training it eagerly", flush=True)
+            rec = S.train_member(cfg, i, stream, vocab, work, device=dev, eos_token_id=meta["eos_token_id"],
+                                 compile=False, progress=False)
         rec["wall_s"] = time.perf_counter() - t0
         recs.append(rec)
         print(json.dumps({k: v for k, v in rec.items() if k != "curve"}), flush=True)

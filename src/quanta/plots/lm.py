@@ -74,7 +74,7 @@ def plot_distributions(centers, density, labels, cmap: str = "viridis", *, axes=
     return fig
 
 
-def plot_size_scaling(scaling, *, smooth: int = 3):
+def plot_size_scaling(scaling, *, smooth: int = 1):
     """Figure 3 analog: mean loss vs N with its power law, p(L) and L·p(L) for every size."""
     fig, axes = subplots(1, 3, figsize=(10.0, 2.9))
     plot_mean_loss(scaling, ax=axes[0])
@@ -83,7 +83,7 @@ def plot_size_scaling(scaling, *, smooth: int = 3):
     return fig
 
 
-def plot_dynamics(dyn, *, smooth: int = 3):
+def plot_dynamics(dyn, *, smooth: int = 1):
     """Figure 11 analog: mean loss vs step for every member (with α_S fits), p(L) and L·p(L) of one
     member at every checkpoint."""
     fig, axes = subplots(1, 3, figsize=(10.0, 2.9))
