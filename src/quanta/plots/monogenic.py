@@ -160,7 +160,7 @@ def plot_score_distribution(by_corpus: Mapping[str, TokenClasses], *, bins: int 
     return fig
 
 
-def plot_group_shares(table, *, ax=None):
+def plot_group_shares(table, *, unit: str = "tokens", ax=None):
     """Grouped bars per group (e.g. skill family): monogenic share, polygenic share, sharp share.
 
     Parameters
@@ -168,6 +168,8 @@ def plot_group_shares(table, *, ax=None):
     table : pandas.DataFrame
         From :func:`quanta.monogenic.analysis.group_table`: index = group, columns
         ``share_monogenic``, ``share_polygenic``, ``share_sharp``.
+    unit : str
+        What the rows count (``"tokens"``, ``"skills"``), for the axis label.
     """
     cols = [("share_monogenic", "monogenic", KIND_COLOURS["monogenic"]),
             ("share_sharp", "breakthroughness > 1/2", KIND_COLOURS["sharpest"]),
@@ -182,7 +184,7 @@ def plot_group_shares(table, *, ax=None):
         ax.bar(x + (k - 1) * w, table[col].to_numpy(), width=w, color=colour, label=label)
     ax.set_xticks(x, [str(i) for i in table.index], rotation=0)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("share of tokens")
+    ax.set_ylabel(f"share of {unit}")
     ax.legend(loc="upper right", ncols=1)
     return fig
 
