@@ -183,3 +183,18 @@ def test_relabel_and_envelope():
 
 def test_reference_gradient_count_matches_paper():
     assert reference_gradient_count(10_000, 250) == 215_000  # SPEC §4.2: ~215,000 backward passes
+
+
+def test_presets_and_bad_config():
+    from quanta.qdg.pipeline import preset
+
+    cfg = preset("small", corpus="python-stdlib", mode="auto", sketch_dim=None)
+    assert cfg.mode == "sketch" and cfg.sketch_dim == 16384 and cfg.loss_quantile == 0.2
+    assert preset("small", corpus="planted").loss_quantile is None  # the paper's 0.1 nats
+    assert preset("paper").n_tokens == 10_000 and preset("paper").mode == "exact"
+    with pytest.raises(ValueError, match="corpus='pile'"):
+        preset("small", corpus="pile")
+    with pytest.raises(ValueError, match="mode='fast'"):
+        preset("small", mode="fast")
+    with pytest.raises(TypeError, match="unknown QDGConfig"):
+        preset("small", n_token=10)
