@@ -49,10 +49,10 @@ def lm_token_loss(model: torch.nn.Module, batch: LMBatch) -> torch.Tensor:
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     base = getattr(model, "base_model", None)
     if head is not None and base is not None and base is not model:
-        h = base(input_ids=batch.input_ids).last_hidden_state[rows, last]
+        h = base(input_ids=batch.input_ids, use_cache=False).last_hidden_state[rows, last]
         logits = head(h)
     else:
-        logits = model(input_ids=batch.input_ids).logits[rows, last]
+        logits = model(input_ids=batch.input_ids, use_cache=False).logits[rows, last]
     return torch.nn.functional.cross_entropy(logits.float(), batch.targets, reduction="none")
 
 

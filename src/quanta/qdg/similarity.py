@@ -203,6 +203,9 @@ def gradient_similarity(model: torch.nn.Module, specs: list[ParamSpec], loss_fn:
         store_dir = Path(store_dir)
         store_dir.mkdir(parents=True, exist_ok=True)
     starts = np.cumsum([0] + [len(i) for i, _ in batches])
+    # move every batch to the device once: a copy from pageable memory inside the loop would make the
+    # host wait for the device at every batch (the batches are token ids, a few bytes per token)
+    batches = [(i, _to(b, device)) for i, b in batches]
     t0 = time.perf_counter()
     t_grad = t_gram = 0.0
 
