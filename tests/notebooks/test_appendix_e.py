@@ -21,3 +21,5 @@ def test_appendix_e_notebook_smoke(tmp_cache, tmp_path):
     assert int(values["appe_n_in_window"]) == len(studies.SELECTIONS[0].rows) + 6
     assert int(values["appe_rosenfeld_below_identity"]) == 8
     assert 0 < float(values["appe_rmse_model"]) < float(values["appe_rmse_identity"]) < 1
+    # The Ardalani point is glued as plain numbers (the paper's reading, axes swapped).
+    assert (float(values["appe_ard_n"]), float(values["appe_ard_d"])) == (0.1, 4.0)
