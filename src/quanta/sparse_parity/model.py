@@ -138,9 +138,9 @@ class MLPEnsemble(nn.Module):
             raise ValueError(f"per-member batches need equal widths, got widths={self.widths}")
         w = self.widths[0]
         wb = self.w_bits.view(self.n, M, w).permute(1, 0, 2)                               # (M, n, w)
-        wt = self.w_task.view(self.n_tasks, M, w)
-        rows = torch.arange(M, device=task_ids.device)[:, None]
-        h = torch.baddbmm(self.b1.view(M, 1, w), x, wb) + wt[task_ids, rows]               # (M, B, w)
+        wt = self.w_task.view(self.n_tasks * M, w)            # row t*M + m: member m's weights of task t
+        rows = task_ids * M + torch.arange(M, device=task_ids.device)[:, None]
+        h = torch.baddbmm(self.b1.view(M, 1, w), x, wb) + F.embedding(rows, wt)            # (M, B, w)
         h = torch.relu(h)
         return torch.baddbmm(self.b2.view(M, 1, 2), h, self.w2.view(M, w, 2))              # (M, B, 2)
 
