@@ -84,6 +84,8 @@ def main() -> None:
         rec["wall_s"] = time.perf_counter() - t0
         recs.append(rec)
         print(json.dumps({k: v for k, v in rec.items() if k != "curve"}), flush=True)
+        args.out.mkdir(parents=True, exist_ok=True)  # progress so far, in case the run is cut off
+        (args.out / "lm_members.json").write_text(json.dumps(recs, indent=1, default=str))
         if dev.startswith("cuda"):
             torch.cuda.empty_cache()
     t_train = time.perf_counter() - t_start
