@@ -117,3 +117,18 @@ def mode_note(run) -> str:
     if run.cfg.mode == "exact":
         return "exact gradients"
     return f"gradients CountSketched to k = {run.cfg.sketch_dim:,} dimensions"
+
+
+def cluster_bench_table():
+    """The frozen CPU clustering benchmark (``results/qdg_cluster_bench_cpu``): per K, ARI and timing."""
+    import pandas as pd
+
+    from quanta.artifacts import load_artifact
+
+    _, manifest = load_artifact("qdg_cluster_bench_cpu")
+    b = manifest["meta"]
+    df = pd.DataFrame(b["per_k"]).rename(columns={
+        "fast_ari_truth": "fast: ARI vs planted", "fast_ari_seeds": "fast: seed vs seed",
+        "ref_ari_truth": "reference: ARI vs planted", "ref_ari_seeds": "reference: seed vs seed",
+        "fast_vs_ref": "fast vs reference"})
+    return df, b
