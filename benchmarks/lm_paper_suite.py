@@ -34,6 +34,7 @@ def main() -> None:
     ap.add_argument("--max-test-tokens", type=int, default=900_000)
     ap.add_argument("--scale", default="paper", help="preset of the suite (smoke for a CPU check)")
     ap.add_argument("--device", default="cuda")
+    ap.add_argument("--work", default="/tmp/lm_suite", help="folder for checkpoints (not returned)")
     args = ap.parse_args()
 
     import torch
@@ -67,7 +68,11 @@ def main() -> None:
     dev = args.device
     print(f"device {describe(dev)}; stream {len(stream):,} tokens; test {docs.n_docs} docs, "
           f"{int(n_pred[keep - 1]):,} losses; cfg {cfg}", flush=True)
-    work = Path("/tmp/lm_suite")
+    work = Path(args.work)
+    if dev == "cpu":
+        import torch as _t
+
+        _t.set_num_threads(1)  # see quanta.lm.suite.cpu_threads
     recs = []
     for i, (d, L) in enumerate(cfg.sizes):
         comp = S.non_embedding_params(d, L) >= args.compile_min
