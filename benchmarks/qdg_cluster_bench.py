@@ -8,7 +8,7 @@ scored against the planted clusters (ARI) and against themselves across two seed
 
 Example::
 
-    python benchmarks/qdg_cluster_bench.py --A 400 --n-clusters 300 --ks 25 50 100 --out /tmp/qdg_cluster
+    python benchmarks/qdg_cluster_bench.py --A 400 --n-clusters 300 --ks 25 50 100 --out OUT
 """
 
 from __future__ import annotations
