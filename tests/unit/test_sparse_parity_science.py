@@ -1,6 +1,7 @@
 """Science checks: frequent subtasks are learned first; the analysis recovers planted exponents."""
 
 import numpy as np
+import pytest
 import torch
 from scipy import stats
 
@@ -8,7 +9,15 @@ from quanta.sparse_parity import analysis as an
 from quanta.sparse_parity.data import zipf_probs
 from quanta.sparse_parity.train import SweepConfig, log_schedule, train_sweep
 
-torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny tensors: one thread avoids thread contention on a shared CPU (restored afterwards)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 def test_small_net_learns_frequent_subtasks_before_rare_ones():

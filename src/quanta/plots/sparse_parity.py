@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import PALETTE, colors, log_axes, subplots
+from matplotlib.ticker import NullFormatter
+
+from . import PALETTE, colors, subplots
+from . import log_axes as _log_axes
 
 N_HEAT = 40  # subtasks shown in the heatmaps (the paper shows the first 40)
+
+
+def log_axes(ax, x: bool = True, y: bool = True) -> None:
+    """Log axes without minor tick labels (they collide on short decades)."""
+    _log_axes(ax, x, y)
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on:
+            axis.set_minor_formatter(NullFormatter())
 
 
 def _heat(ax, x, task, label, fig, *, vmax=1.0):
@@ -22,7 +33,7 @@ def _heat(ax, x, task, label, fig, *, vmax=1.0):
         np.array([x[0] / 1.5, x[0] * 1.5])
     im = ax.pcolormesh(edges, np.arange(k + 1) + 0.5, task[:, :k].T, cmap="copper", vmin=0, vmax=vmax,
                        shading="flat", rasterized=True)
-    ax.set_xscale("log")
+    log_axes(ax, y=False)
     ax.invert_yaxis()
     ax.set_xlabel(label)
     ax.set_ylabel("subtask index")
@@ -102,7 +113,7 @@ def plot_training_curves(single: dict, multi: dict):
         for i in range(k - 1, -1, -1):
             a.plot(st, d["task"][:, i], color=cols[i], lw=0.6, alpha=0.7)
         a.plot(st, d["loss"], color="k", lw=1.6, label="mean (Zipf-weighted)")
-        a.set_xscale("log")
+        log_axes(a, y=False)
         a.set_xlabel("step")
         a.set_ylim(0, 2.0)
     ax[0].set_ylabel("test loss (bits)")
