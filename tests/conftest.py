@@ -28,3 +28,15 @@ def tmp_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("QUANTA_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("QUANTA_FIGURES", str(tmp_path / "figures"))
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Run a module's tiny tensor work on one torch thread (thread hand-offs cost more than they save
+    on small matrices, and more on a busy CPU); the previous setting is restored afterwards."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -4,29 +4,21 @@ The page reads the QDG chapter's cached envelope measurements, so it runs agains
 cache (as the book build does) and writes its figures to a temporary folder.
 """
 
-import json
 import math
 
-import nbformat
 import pytest
 
-from quanta.notebooks import glued, run_notebook
+from quanta.notebooks import glued
 
 FIGURES = ("toy-sweep", "toy-envelope", "slope-vs-alpha", "correction", "parity-similarity",
            "parity-rank-frequency")
 
 
 @pytest.mark.slow
-def test_appendix_d_notebook_smoke(tmp_path, monkeypatch):
-    monkeypatch.setenv("QUANTA_FIGURES", str(tmp_path / "figures"))
-    out = run_notebook("appendix_d", scale="smoke", output=tmp_path / "appendix_d.ipynb")
-    nb = nbformat.read(out, as_version=4)
+def test_appendix_d_notebook_smoke(run_smoke, sidecars_ok):
+    nb, figs = run_smoke("appendix_d")
     assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
-    for slug in FIGURES:
-        side = json.loads((tmp_path / "figures" / f"fig-appendix-d-{slug}.json").read_text())
-        assert side["notebook_parameters"]["scale"] == "smoke"
-        for name in side["files"]:
-            assert (tmp_path / "figures" / name).stat().st_size > 1000
+    sidecars_ok(figs, [f"fig-appendix-d-{slug}" for slug in FIGURES])
     v = {k: float(x) for k, x in glued(nb).items() if k.startswith("appd_") and _is_number(x)}
     # The toy generator and the measurement protocol are the QDG chapter's.
     assert v["appd_toy_S"] >= 140 and v["appd_toy_rlo"] < v["appd_toy_rhi"]

@@ -4,36 +4,22 @@ The suites come from the shared result cache (other LLM chapters train the same 
 only the figure folder is private to the test.
 """
 
-import json
-
-import nbformat
 import pytest
 
-from quanta.notebooks import glued, run_notebook
+from quanta.notebooks import glued
 
 FIGURES = ("size-stdlib", "dynamics-stdlib", "size-planted", "dynamics-planted")
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    figs = tmp_path_factory.mktemp("figures")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("QUANTA_FIGURES", str(figs))
-    try:
-        out = run_notebook("llm_losses", scale="smoke", output=figs / "llm_losses.ipynb")
-    finally:
-        mp.undo()
-    return nbformat.read(out, as_version=4), figs
+def executed(run_smoke):
+    return run_smoke("llm_losses")
 
 
-def test_figures_have_files_and_sidecars(executed):
+def test_figures_have_files_and_sidecars(executed, sidecars_ok):
     nb, figs = executed
     assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
-    for slug in FIGURES:
-        side = json.loads((figs / f"fig-llm-losses-{slug}.json").read_text())
-        assert side["notebook_parameters"]["scale"] == "smoke"
-        for name, digest in side["files"].items():
-            assert (figs / name).stat().st_size > 1000 and len(digest) == 64
+    sidecars_ok(figs, [f"fig-llm-losses-{slug}" for slug in FIGURES])
 
 
 def test_glued_numbers_in_range(executed):

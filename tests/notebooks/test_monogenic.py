@@ -4,37 +4,23 @@ The suites' per-token losses come from the shared result cache (the LLM-losses c
 same smoke suites), so only the figure folder is private to the test.
 """
 
-import json
-
-import nbformat
 import pytest
 
-from quanta.notebooks import glued, run_notebook
+from quanta.notebooks import glued
 
 FIGURES = ("gallery-stdlib", "gallery-planted", "criteria", "breakthroughness", "family-curves", "families",
            "drop-rank", "skill-families")
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    figs = tmp_path_factory.mktemp("figures")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("QUANTA_FIGURES", str(figs))
-    try:
-        out = run_notebook("monogenic", scale="smoke", output=figs / "monogenic.ipynb")
-    finally:
-        mp.undo()
-    return nbformat.read(out, as_version=4), figs
+def executed(run_smoke):
+    return run_smoke("monogenic")
 
 
-def test_figures_have_files_and_sidecars(executed):
+def test_figures_have_files_and_sidecars(executed, sidecars_ok):
     nb, figs = executed
     assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
-    for slug in FIGURES:
-        side = json.loads((figs / f"fig-monogenic-{slug}.json").read_text())
-        assert side["notebook_parameters"]["scale"] == "smoke"
-        for name, digest in side["files"].items():
-            assert (figs / name).stat().st_size > 1000 and len(digest) == 64
+    sidecars_ok(figs, [f"fig-monogenic-{slug}" for slug in FIGURES])
 
 
 def test_two_galleries_with_highlighted_contexts(executed):

@@ -4,37 +4,23 @@ The suites' per-token losses come from the shared result cache (the LLM chapters
 suites), so only the figure folder is private to the test.
 """
 
-import json
-
-import nbformat
 import pytest
 
-from quanta.notebooks import glued, run_notebook
+from quanta.notebooks import glued
 
 FIGURES = ("similarity", "rank-frequency-planted", "rank-frequency-stdlib", "solvers")
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    figs = tmp_path_factory.mktemp("figures")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("QUANTA_FIGURES", str(figs))
-    try:
-        out = run_notebook("qdg", scale="smoke", output=figs / "qdg.ipynb")
-    finally:
-        mp.undo()
-    return nbformat.read(out, as_version=4), figs
+def executed(run_smoke):
+    return run_smoke("qdg")
 
 
-def test_no_errors_and_figures_with_sidecars(executed):
+def test_no_errors_and_figures_with_sidecars(executed, sidecars_ok):
     nb, figs = executed
     assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    for slug in FIGURES:
-        side = json.loads((figs / f"fig-qdg-{slug}.json").read_text())
-        assert side["notebook_parameters"]["scale"] == "smoke"
-        for name, digest in side["files"].items():
-            assert (figs / name).stat().st_size > 1000 and len(digest) == 64
+    sidecars_ok(figs, [f"fig-qdg-{slug}" for slug in FIGURES])
 
 
 def test_cluster_browser_highlights_predicted_tokens(executed):

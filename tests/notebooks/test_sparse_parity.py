@@ -1,26 +1,17 @@
 """Multitask sparse parity chapter at smoke scale, plus the frozen paper-scale artifact it shows."""
 
-import json
-
-import nbformat
 import pytest
 
-from quanta.notebooks import glued, run_notebook
+from quanta.notebooks import glued
 
 FIGURES = ("scaling", "scaling-paper", "curves", "convergence", "learned-vs-d", "exponents")
 
 
 @pytest.mark.slow
-def test_sparse_parity_notebook_smoke(tmp_path, monkeypatch):
-    monkeypatch.setenv("QUANTA_FIGURES", str(tmp_path / "figures"))
-    out = run_notebook("sparse_parity", scale="smoke", output=tmp_path / "sparse_parity.ipynb")
-    nb = nbformat.read(out, as_version=4)
+def test_sparse_parity_notebook_smoke(run_smoke, sidecars_ok):
+    nb, figs = run_smoke("sparse_parity")
     assert nb.metadata["quanta"]["parameters"]["scale"] == "smoke"
-    for slug in FIGURES:
-        side = json.loads((tmp_path / "figures" / f"fig-sparse-parity-{slug}.json").read_text())
-        assert side["notebook_parameters"]["scale"] == "smoke"
-        for name in side["files"]:
-            assert (tmp_path / "figures" / name).stat().st_size > 1000
+    sidecars_ok(figs, [f"fig-sparse-parity-{slug}" for slug in FIGURES])
     v = glued(nb)
     assert v["sp_scale"].strip("'\"") == "smoke"
     # The frozen GPU run at the paper's configuration: exponents near the quantization model's

@@ -13,14 +13,7 @@ from quanta.qdg.samples import lm_token_loss, make_lm_batches
 from quanta.qdg.select import induction_mask, select_tokens
 from quanta.qdg.similarity import angular_similarity, gradient_similarity
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # tiny matrices: thread hand-offs cost more than they save on a shared 2-core machine
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,7 @@ from quanta.sparse_parity.model import MLPEnsemble, dense_mlp, n_params
 from quanta.sparse_parity.reference import ReferenceRun
 from quanta.sparse_parity.train import SweepConfig, member_seed, train_sweep
 
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread avoids thread contention on a shared CPU (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _train(model, batches, shared=True):

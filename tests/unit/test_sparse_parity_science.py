@@ -2,22 +2,13 @@
 
 import numpy as np
 import pytest
-import torch
 from scipy import stats
 
 from quanta.sparse_parity import analysis as an
 from quanta.sparse_parity.data import zipf_probs
 from quanta.sparse_parity.train import SweepConfig, log_schedule, train_sweep
 
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread avoids thread contention on a shared CPU (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_small_net_learns_frequent_subtasks_before_rare_ones():
