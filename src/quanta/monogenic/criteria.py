@@ -104,10 +104,13 @@ def paper_loss_scale() -> dict:
         ``first`` and ``last`` mean loss (smallest / largest model), ``slope`` of mean loss against ln N,
         ``drop`` = first − last.
     """
-    mean = np.asarray(PAPER_MEAN_LOSS_BITS) * LN2
-    x = np.log(np.asarray(PAPER_SIZES, dtype=float))
+    return _loss_scale(np.asarray(PAPER_MEAN_LOSS_BITS) * LN2, np.asarray(PAPER_SIZES, dtype=float))
+
+
+def _loss_scale(mean: np.ndarray, sizes: np.ndarray) -> dict:
+    """first, last, slope against ln N and drop of a mean-loss curve (M,) over sizes (M,)."""
     return {"first": float(mean[0]), "last": float(mean[-1]),
-            "slope": _loglinear_slope(mean, x), "drop": float(mean[0] - mean[-1])}
+            "slope": _loglinear_slope(mean, np.log(sizes)), "drop": float(mean[0] - mean[-1])}
 
 
 def suite_loss_scale(losses, sizes) -> dict:
@@ -121,9 +124,7 @@ def suite_loss_scale(losses, sizes) -> dict:
         Non-embedding parameter counts.
     """
     losses, sizes = token_curves(losses, sizes)
-    mean = losses.mean(axis=0)
-    return {"first": float(mean[0]), "last": float(mean[-1]),
-            "slope": _loglinear_slope(mean, np.log(sizes)), "drop": float(mean[0] - mean[-1])}
+    return _loss_scale(losses.mean(axis=0), sizes)
 
 
 def rescaled_criteria(losses, sizes, *, reference: Criteria | None = None, mean=None) -> Criteria:
