@@ -8,6 +8,7 @@ commit, package versions, device, time, licence, sha256 of each file and a BibTe
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -96,8 +97,6 @@ def show(fig, fig_id: str, *, cfg: Any = None, params: dict | None = None, input
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=meta_kw[fmt])
         atomic_write_bytes(out / f"{fig_id}.{fmt}", buf.getvalue())
-        import hashlib
-
         hashes[f"{fig_id}.{fmt}"] = hashlib.sha256(buf.getvalue()).hexdigest()
     commit = git_commit()
     keys = []
